@@ -1,0 +1,17 @@
+import type { Config } from "../config.js";
+import { type Database, openDatabase } from "../db/database.js";
+import { migrate } from "../db/migrate.js";
+import type { Logger } from "../logger.js";
+
+/** Opens the configured database and brings its schema up to date. */
+export async function openMigrated(config: Config, logger: Logger): Promise<Database> {
+  const database = openDatabase(config.database, logger);
+  try {
+    const ran = await migrate(database);
+    if (ran.length > 0) logger.info({ migrations: ran.map((m) => `${m.id}_${m.name}`) }, "migrations applied");
+    return database;
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}

@@ -1,0 +1,40 @@
+import cliProgress from "cli-progress";
+
+export interface Progress {
+  update(value: number, detail?: string): void;
+  stop(): void;
+}
+
+const PLAIN_EVERY_MS = 2_000;
+
+/**
+ * A progress bar on a terminal (stderr, so stdout stays the command's result);
+ * plain progress lines, at most one per two seconds, anywhere else.
+ */
+export function createProgress(label: string, total: number, unit: string): Progress {
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {detail}`,
+        stream: process.stderr,
+        hideCursor: true,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0, { detail: "" });
+    return {
+      update: (value, detail = "") => bar.update(value, { detail }),
+      stop: () => bar.stop(),
+    };
+  }
+  let last = 0;
+  return {
+    update(value, detail = "") {
+      const now = Date.now();
+      if (now - last < PLAIN_EVERY_MS) return;
+      last = now;
+      process.stderr.write(`${label}: ${value}/${total} ${unit} ${detail}\n`);
+    },
+    stop() {},
+  };
+}

@@ -1,0 +1,78 @@
+import { z } from "zod";
+
+/**
+ * Configuration is read once, at start, from the environment (flags override
+ * it) through one schema, so a typo fails at boot with the variable's name.
+ */
+
+export type DatabaseTarget = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
+
+export function parseDatabaseUrl(url: string): DatabaseTarget {
+  if (/^postgres(ql)?:\/\//i.test(url)) return { kind: "postgres", url };
+  const path = url.replace(/^sqlite:(\/\/)?/i, "");
+  if (path === "") throw new Error("DATABASE_URL: 'sqlite:' needs a file path, e.g. sqlite:./data/relabel.db");
+  return { kind: "sqlite", path };
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/i;
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z
+  .object({
+    DATABASE_URL: z.string().min(1).default("sqlite:./data/relabel.db"),
+    PORT: intFrom(0, 65535).default(3000),
+    HOST: z.string().min(1).default("127.0.0.1"),
+    RELABEL_API_TOKEN: z
+      .string()
+      .min(16, "must be at least 16 characters (e.g. `openssl rand -base64 32`)")
+      .optional(),
+    RELABEL_LEASE_MS: intFrom(100, 3_600_000).default(30_000),
+    RELABEL_WORKERS: intFrom(0, 64).default(1),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .transform((env, ctx) => {
+    let database: DatabaseTarget;
+    try {
+      database = parseDatabaseUrl(env.DATABASE_URL);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", path: ["DATABASE_URL"], message: (err as Error).message });
+      return z.NEVER;
+    }
+    return {
+      database,
+      port: env.PORT,
+      host: env.HOST,
+      apiToken: env.RELABEL_API_TOKEN,
+      leaseMs: env.RELABEL_LEASE_MS,
+      workers: env.RELABEL_WORKERS,
+      logLevel: env.LOG_LEVEL,
+    };
+  });
+
+export type Config = Readonly<z.output<typeof schema>>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads the config from `env`; `overrides` (from CLI flags) win over the environment. */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Record<string, string | number | undefined> = {},
+): Config {
+  const merged: Record<string, unknown> = { ...env };
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) merged[key] = String(value);
+  // An empty variable means "unset", as in most shells' `VAR= cmd`.
+  for (const key of Object.keys(merged)) if (merged[key] === "") delete merged[key];
+  const result = schema.safeParse(merged);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "config"}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return Object.freeze(result.data);
+}

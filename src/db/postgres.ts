@@ -1,0 +1,44 @@
+import { Kysely, PostgresDialect, sql } from "kysely";
+import pg from "pg";
+import type { Logger } from "pino";
+import type { Database } from "./database.js";
+import type { Schema } from "./schema.js";
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/**
+ * COUNT(*) and BIGINT columns arrive as strings from `pg`; relabel's counts,
+ * ids and epoch-millisecond timestamps all fit in a double, so they come out as
+ * JSON numbers on both backends. Set per pool, not globally, so an embedding
+ * application's own `pg` use is untouched.
+ */
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+export function openPostgres(url: string, logger?: Logger): Database {
+  const pool = new pg.Pool({ connectionString: url, max: 10, types, connectionTimeoutMillis: 10_000 });
+  // An idle client whose server went away emits 'error' on the pool; unhandled it
+  // would crash the process. The pool drops that client and connects anew on demand.
+  pool.on("error", (err) => logger?.warn({ err: err.message }, "postgres connection lost; the pool will reconnect"));
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    dialect: "postgres",
+    db,
+    description: redactUrl(url),
+    // With no parameters `pg` uses the simple query protocol, which runs a multi-statement script.
+    execScript: async (executor, script) => {
+      await sql.raw(script).execute(executor);
+    },
+    close: () => db.destroy(),
+    pool,
+  };
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}

@@ -1,0 +1,50 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, SqliteDriver } from "kysely";
+import type { Database } from "./database.js";
+import type { Schema } from "./schema.js";
+
+/** How long a writer waits for another process's write lock before giving up. */
+export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
+/**
+ * Write transactions start with BEGIN IMMEDIATE: they take the write lock up
+ * front, so two processes never deadlock upgrading a read lock (SQLITE_BUSY
+ * that no busy timeout can resolve), and the busy timeout applies instead.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver() {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+export function openSqlite(path: string): Database {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const raw = new BetterSqlite3(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  raw.pragma("journal_mode = WAL");
+  raw.pragma("synchronous = FULL");
+  raw.pragma("foreign_keys = ON");
+  const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
+  return {
+    dialect: "sqlite",
+    db,
+    description: `sqlite:${path}`,
+    // better-sqlite3's prepare() takes one statement; exec() runs a script on the same connection.
+    execScript: async (_executor, script) => {
+      raw.exec(script);
+    },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * The error catalog: every error relabel answers with has a stable code, an
+ * HTTP status and a default message here. Clients switch on `code`; the
+ * message is for people and may be made more specific where it is thrown.
+ */
+export const ERRORS = {
+  bad_request: { status: 400, message: "The request is malformed." },
+  validation_failed: { status: 400, message: "The request does not match the expected shape." },
+  invalid_json: { status: 400, message: "The body is not valid JSON." },
+  invalid_timestamp: { status: 400, message: "A timestamp is not valid." },
+  invalid_cursor: { status: 400, message: "The cursor is not one this server issued." },
+  invalid_id: { status: 400, message: "An id is not valid." },
+  unauthorized: {
+    status: 401,
+    message: "Missing or invalid credentials: send 'Authorization: Bearer <RELABEL_API_TOKEN>'.",
+  },
+  not_found: { status: 404, message: "No such route." },
+  conversation_not_found: { status: 404, message: "No conversation with this fs_id." },
+  note_not_found: { status: 404, message: "No note with this note_id." },
+  note_version_not_found: { status: 404, message: "This note has no such version." },
+  method_not_allowed: { status: 405, message: "This route does not accept this method." },
+  note_version_conflict: { status: 409, message: "This note version already exists with other content." },
+  body_too_large: { status: 413, message: "The body is larger than the limit of 1 MiB." },
+  uri_too_long: { status: 414, message: "The URL or one of its path parameters is too long." },
+  unsupported_media_type: { status: 415, message: "Send the body as application/json." },
+  rate_limited: { status: 429, message: "Too many requests; slow down." },
+  internal: { status: 500, message: "Something went wrong on our side; it has been logged." },
+  database_unavailable: { status: 503, message: "The database cannot be reached right now; retry shortly." },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? ERRORS[code].message);
+    this.name = "AppError";
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.details = details;
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+export function errorBody(err: AppError): ErrorBody {
+  const body: ErrorBody = { error: { code: err.code, message: err.message } };
+  if (err.details !== undefined) body.error.details = err.details;
+  return body;
+}

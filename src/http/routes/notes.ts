@@ -1,0 +1,78 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { transaction } from "../../db/database.js";
+import {
+  appendNoteVersion,
+  deleteNote,
+  getNote,
+  getNoteVersion,
+  listNotes,
+  noteOutput,
+  noteVersionInput,
+  noteVersionOutput,
+} from "../../items/notes.js";
+import { listQuerySchema, toListRange } from "../../items/range.js";
+import { idSchema } from "../../validation.js";
+import type { AppContext } from "../context.js";
+
+const params = z.strictObject({ note_id: idSchema });
+const versionParams = params.extend({ version: z.coerce.number().int().min(1).max(2_147_483_647) });
+const tags = ["notes"];
+
+export function noteRoutes(app: FastifyInstance, { database }: AppContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post(
+    "/api/notes/:note_id/versions",
+    {
+      schema: {
+        tags,
+        summary: "Append a new immutable version to a note (creates the note at version 1)",
+        params,
+        body: noteVersionInput,
+        response: { 201: noteVersionOutput },
+      },
+    },
+    async (request, reply) => {
+      const version = await transaction(database, (trx) =>
+        appendNoteVersion(trx, request.params.note_id, request.body),
+      );
+      return reply.code(201).send(version);
+    },
+  );
+
+  r.get(
+    "/api/notes/:note_id",
+    { schema: { tags, summary: "A note's latest version, with its labels", params, response: { 200: noteOutput } } },
+    async (request) => getNote(database.db, request.params.note_id),
+  );
+
+  r.get(
+    "/api/notes/:note_id/versions/:version",
+    { schema: { tags, summary: "One version of a note", params: versionParams, response: { 200: noteVersionOutput } } },
+    async (request) => getNoteVersion(database.db, request.params.note_id, request.params.version),
+  );
+
+  r.get(
+    "/api/notes",
+    {
+      schema: {
+        tags,
+        summary: "Notes by last activity (their latest version's created_at), oldest first, keyset-paginated",
+        querystring: listQuerySchema,
+        response: { 200: z.object({ items: z.array(noteOutput), next_cursor: z.string().nullable() }) },
+      },
+    },
+    async (request) => listNotes(database.db, toListRange(request.query)),
+  );
+
+  r.delete(
+    "/api/notes/:note_id",
+    { schema: { tags, summary: "Erase a note, all its versions and everything derived from them", params } },
+    async (request, reply) => {
+      await transaction(database, (trx) => deleteNote(trx, request.params.note_id));
+      return reply.code(204).send();
+    },
+  );
+}

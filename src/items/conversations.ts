@@ -1,0 +1,141 @@
+import { z } from "zod";
+import type { Executor } from "../db/database.js";
+import { readJson } from "../db/schema.js";
+import { AppError } from "../errors.js";
+import { parseTimestamp, toIso } from "../time.js";
+import { jsonObjectSchema, textSchema, timestampInput } from "../validation.js";
+import { type Page, toPage } from "./cursor.js";
+import type { ListRange } from "./range.js";
+
+export const ROLES = ["customer", "agent", "system"] as const;
+
+const messageInput = z.strictObject({
+  role: z.enum(ROLES),
+  text: textSchema(100_000),
+  at: timestampInput.optional(),
+});
+
+/** The body of `PUT /api/conversations/:fs_id` (and, with `type` and `fs_id`, an import line). */
+export const conversationInput = z.strictObject({
+  subject: textSchema(1_000).optional(),
+  messages: z.array(messageInput).max(5_000).optional(),
+  metadata: jsonObjectSchema.optional(),
+  created_at: timestampInput.optional(),
+  updated_at: timestampInput.optional(),
+});
+export type ConversationInput = z.infer<typeof conversationInput>;
+
+export const conversationOutput = z.object({
+  fs_id: z.string(),
+  subject: z.string(),
+  messages: z.array(z.object({ role: z.enum(ROLES), text: z.string(), at: z.string().nullable() })),
+  metadata: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+  updated_at: z.string(),
+  labels: z.array(z.unknown()),
+});
+export type Conversation = z.infer<typeof conversationOutput>;
+
+interface StoredMessage {
+  role: (typeof ROLES)[number];
+  text: string;
+  at: number | null;
+}
+
+interface ConversationRow {
+  fs_id: string;
+  subject: string;
+  messages: unknown;
+  metadata: unknown;
+  created_at: number;
+  updated_at: number;
+}
+
+function toConversation(row: ConversationRow): Conversation {
+  return {
+    fs_id: row.fs_id,
+    subject: row.subject,
+    messages: readJson<StoredMessage[]>(row.messages).map((m) => ({
+      role: m.role,
+      text: m.text,
+      at: m.at === null ? null : toIso(m.at),
+    })),
+    metadata: readJson(row.metadata),
+    created_at: toIso(row.created_at),
+    updated_at: toIso(row.updated_at),
+    labels: [],
+  };
+}
+
+/**
+ * Creates or replaces a conversation. A replacement that omits `created_at`
+ * keeps the stored one (the conversation did not start anew); `updated_at`
+ * defaults to now. Timestamps are checked before anything is written.
+ */
+export async function putConversation(
+  trx: Executor,
+  fsId: string,
+  input: ConversationInput,
+  now = Date.now(),
+): Promise<{ conversation: Conversation; created: boolean }> {
+  const messages: StoredMessage[] = (input.messages ?? []).map((m, i) => ({
+    role: m.role,
+    text: m.text,
+    at: m.at === undefined ? null : parseTimestamp(m.at, `messages[${i}].at`),
+  }));
+  const createdAt = input.created_at === undefined ? undefined : parseTimestamp(input.created_at, "created_at");
+  const updatedAt = input.updated_at === undefined ? now : parseTimestamp(input.updated_at, "updated_at");
+  if (createdAt !== undefined && createdAt > updatedAt) {
+    throw new AppError("validation_failed", "created_at is after updated_at", { field: "created_at" });
+  }
+  const existing = await trx
+    .selectFrom("conversations")
+    .select("created_at")
+    .where("fs_id", "=", fsId)
+    .executeTakeFirst();
+  const row = {
+    fs_id: fsId,
+    subject: input.subject ?? "",
+    messages: JSON.stringify(messages),
+    metadata: JSON.stringify(input.metadata ?? {}),
+    created_at: createdAt ?? existing?.created_at ?? Math.min(now, updatedAt),
+    updated_at: updatedAt,
+  };
+  if (existing) {
+    await trx.updateTable("conversations").set(row).where("fs_id", "=", fsId).execute();
+  } else {
+    await trx.insertInto("conversations").values(row).execute();
+  }
+  return { conversation: toConversation({ ...row, messages, metadata: input.metadata ?? {} }), created: !existing };
+}
+
+export async function getConversation(ex: Executor, fsId: string): Promise<Conversation> {
+  const row = await ex.selectFrom("conversations").selectAll().where("fs_id", "=", fsId).executeTakeFirst();
+  if (!row) throw new AppError("conversation_not_found", `No conversation with fs_id '${fsId}'.`, { fs_id: fsId });
+  return toConversation(row);
+}
+
+export async function listConversations(ex: Executor, range: ListRange): Promise<Page<Conversation>> {
+  let query = ex
+    .selectFrom("conversations")
+    .selectAll()
+    .orderBy("updated_at")
+    .orderBy("fs_id")
+    .limit(range.limit + 1);
+  if (range.from !== undefined) query = query.where("updated_at", ">=", range.from);
+  if (range.until !== undefined) query = query.where("updated_at", "<=", range.until);
+  const after = range.after;
+  if (after) {
+    query = query.where((eb) => eb(eb.refTuple("updated_at", "fs_id"), ">", eb.tuple(after.at, after.id)));
+  }
+  const rows = await query.execute();
+  return toPage(rows, range.limit, (r) => ({ at: r.updated_at, id: r.fs_id }), toConversation);
+}
+
+/** Erases a conversation and everything derived from it. */
+export async function deleteConversation(trx: Executor, fsId: string): Promise<void> {
+  const result = await trx.deleteFrom("conversations").where("fs_id", "=", fsId).executeTakeFirst();
+  if (result.numDeletedRows === 0n) {
+    throw new AppError("conversation_not_found", `No conversation with fs_id '${fsId}'.`, { fs_id: fsId });
+  }
+}

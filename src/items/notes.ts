@@ -1,0 +1,210 @@
+import { z } from "zod";
+import type { Executor } from "../db/database.js";
+import { readJson } from "../db/schema.js";
+import { AppError } from "../errors.js";
+import { parseTimestamp, toIso } from "../time.js";
+import { jsonObjectSchema, textSchema, timestampInput } from "../validation.js";
+import { type Page, toPage } from "./cursor.js";
+import type { ListRange } from "./range.js";
+
+/** The body of `POST /api/notes/:note_id/versions`. */
+export const noteVersionInput = z.strictObject({
+  text: textSchema(1_000_000),
+  metadata: jsonObjectSchema.optional(),
+  created_at: timestampInput.optional(),
+});
+export type NoteVersionInput = z.infer<typeof noteVersionInput>;
+
+export const noteVersionOutput = z.object({
+  note_id: z.string(),
+  version: z.number().int(),
+  text: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+});
+export type NoteVersion = z.infer<typeof noteVersionOutput>;
+
+export const noteOutput = noteVersionOutput.extend({
+  latest_version: z.number().int(),
+  first_created_at: z.string().describe("when version 1 was created"),
+  labels: z.array(z.unknown()),
+});
+export type Note = z.infer<typeof noteOutput>;
+
+interface VersionRow {
+  note_id: string;
+  version: number;
+  text: string;
+  metadata: unknown;
+  created_at: number;
+}
+
+function toVersion(row: VersionRow): NoteVersion {
+  return {
+    note_id: row.note_id,
+    version: row.version,
+    text: row.text,
+    metadata: readJson(row.metadata),
+    created_at: toIso(row.created_at),
+  };
+}
+
+function noteNotFound(noteId: string): AppError {
+  return new AppError("note_not_found", `No note with note_id '${noteId}'.`, { note_id: noteId });
+}
+
+/**
+ * Appends version n+1. The upsert on `notes` takes that row's lock (or, on
+ * SQLite, the transaction holds the write lock), so concurrent appends from
+ * any number of processes get consecutive numbers: no gaps, no duplicates.
+ */
+export async function appendNoteVersion(
+  trx: Executor,
+  noteId: string,
+  input: NoteVersionInput,
+  now = Date.now(),
+): Promise<NoteVersion> {
+  const createdAt = input.created_at === undefined ? now : parseTimestamp(input.created_at, "created_at");
+  const { latest_version: version } = await trx
+    .insertInto("notes")
+    .values({ note_id: noteId, latest_version: 1, created_at: createdAt, updated_at: createdAt })
+    .onConflict((oc) =>
+      oc.column("note_id").doUpdateSet((eb) => ({
+        latest_version: eb("notes.latest_version", "+", 1),
+        updated_at: createdAt,
+      })),
+    )
+    .returning("latest_version")
+    .executeTakeFirstOrThrow();
+  const row = {
+    note_id: noteId,
+    version,
+    text: input.text,
+    metadata: JSON.stringify(input.metadata ?? {}),
+    created_at: createdAt,
+  };
+  await trx.insertInto("note_versions").values(row).execute();
+  return toVersion({ ...row, metadata: input.metadata ?? {} });
+}
+
+export type ImportedVersion = { outcome: "appended"; version: NoteVersion } | { outcome: "skipped"; version: number };
+
+/**
+ * Import semantics, so a file can be loaded twice: a version that exists with
+ * the same text is skipped, with other text it is a conflict; a version past
+ * latest + 1 would leave a gap. Without a version, a line whose text equals
+ * the latest version's is skipped, anything else appends.
+ */
+export async function importNoteVersion(
+  trx: Executor,
+  noteId: string,
+  input: NoteVersionInput,
+  version: number | undefined,
+): Promise<ImportedVersion> {
+  const note = await trx
+    .selectFrom("notes")
+    .select("latest_version")
+    .where("note_id", "=", noteId)
+    .executeTakeFirst();
+  const latest = note?.latest_version ?? 0;
+  const compareWith = version ?? latest;
+  if (compareWith >= 1 && compareWith <= latest) {
+    const existing = await trx
+      .selectFrom("note_versions")
+      .select("text")
+      .where("note_id", "=", noteId)
+      .where("version", "=", compareWith)
+      .executeTakeFirstOrThrow();
+    if (existing.text === input.text) return { outcome: "skipped", version: compareWith };
+    if (version !== undefined) {
+      throw new AppError(
+        "note_version_conflict",
+        `note '${noteId}' version ${version} already exists with other text; versions are immutable`,
+      );
+    }
+  } else if (version !== undefined && version !== latest + 1) {
+    throw new AppError(
+      "note_version_conflict",
+      `note '${noteId}' version ${version} would leave a gap: the latest version is ${latest}`,
+    );
+  }
+  return { outcome: "appended", version: await appendNoteVersion(trx, noteId, input) };
+}
+
+/** Each note joined with its latest version. */
+function selectLatestVersions(ex: Executor) {
+  return ex
+    .selectFrom("notes")
+    .innerJoin("note_versions", (join) =>
+      join.onRef("note_versions.note_id", "=", "notes.note_id").onRef("note_versions.version", "=", "notes.latest_version"),
+    )
+    .select([
+      "notes.note_id",
+      "notes.latest_version",
+      "notes.created_at as first_created_at",
+      "notes.updated_at",
+      "note_versions.version",
+      "note_versions.text",
+      "note_versions.metadata",
+      "note_versions.created_at",
+    ]);
+}
+
+export async function getNote(ex: Executor, noteId: string): Promise<Note> {
+  const row = await selectLatestVersions(ex)
+    .where("notes.note_id", "=", noteId)
+    .executeTakeFirst();
+  if (!row) throw noteNotFound(noteId);
+  return toNote(row);
+}
+
+function toNote(row: VersionRow & { latest_version: number; first_created_at: number }): Note {
+  return {
+    ...toVersion(row),
+    latest_version: row.latest_version,
+    first_created_at: toIso(row.first_created_at),
+    labels: [],
+  };
+}
+
+export async function getNoteVersion(ex: Executor, noteId: string, version: number): Promise<NoteVersion> {
+  const row = await ex
+    .selectFrom("note_versions")
+    .selectAll()
+    .where("note_id", "=", noteId)
+    .where("version", "=", version)
+    .executeTakeFirst();
+  if (row) return toVersion(row);
+  const note = await ex.selectFrom("notes").select("latest_version").where("note_id", "=", noteId).executeTakeFirst();
+  if (!note) throw noteNotFound(noteId);
+  throw new AppError(
+    "note_version_not_found",
+    `Note '${noteId}' has no version ${version}; its latest version is ${note.latest_version}.`,
+    { note_id: noteId, version, latest_version: note.latest_version },
+  );
+}
+
+/** Notes in order of their latest version's created_at (their last activity). */
+export async function listNotes(ex: Executor, range: ListRange): Promise<Page<Note>> {
+  let query = selectLatestVersions(ex)
+    .orderBy("notes.updated_at")
+    .orderBy("notes.note_id")
+    .limit(range.limit + 1);
+  if (range.from !== undefined) query = query.where("notes.updated_at", ">=", range.from);
+  if (range.until !== undefined) query = query.where("notes.updated_at", "<=", range.until);
+  const after = range.after;
+  if (after) {
+    query = query.where((eb) =>
+      eb(eb.refTuple("notes.updated_at", "notes.note_id"), ">", eb.tuple(after.at, after.id)),
+    );
+  }
+  const rows = await query.execute();
+  return toPage(rows, range.limit, (r) => ({ at: r.updated_at, id: r.note_id }), toNote);
+}
+
+/** Erases a note, all its versions and everything derived from them. */
+export async function deleteNote(trx: Executor, noteId: string): Promise<void> {
+  await trx.deleteFrom("note_versions").where("note_id", "=", noteId).execute();
+  const result = await trx.deleteFrom("notes").where("note_id", "=", noteId).executeTakeFirst();
+  if (result.numDeletedRows === 0n) throw noteNotFound(noteId);
+}

@@ -1,0 +1,21 @@
+import { pino, type Logger } from "pino";
+
+export type { Logger };
+
+/**
+ * JSON logs on stderr (stdout is for a command's result). Credentials are
+ * redacted wherever they might appear; message and note text are never logged
+ * in the first place.
+ */
+export function createLogger(level: string): Logger {
+  return pino(
+    {
+      level,
+      redact: {
+        paths: ["req.headers.authorization", "req.headers.cookie", "token", "*.token"],
+        censor: "[redacted]",
+      },
+    },
+    pino.destination({ fd: 2, sync: false }),
+  );
+}

@@ -1,0 +1,62 @@
+import { z } from "zod";
+
+/**
+ * Input rules shared by the HTTP API and the importer, so a line of an import
+ * file and a request body are held to the same standard.
+ */
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const MAX_ID_LENGTH = 255;
+const MAX_JSON_DEPTH = 32;
+
+/** An item id: 1–255 characters, no control characters, no lone surrogates; any other unicode. */
+export const idSchema = z.string().superRefine((value, ctx) => {
+  const length = [...value].length;
+  if (length === 0) ctx.addIssue({ code: "custom", message: "must not be empty" });
+  else if (length > MAX_ID_LENGTH) ctx.addIssue({ code: "custom", message: `must be at most ${MAX_ID_LENGTH} characters` });
+  if (CONTROL.test(value)) ctx.addIssue({ code: "custom", message: "must not contain control characters" });
+  if (!value.isWellFormed()) ctx.addIssue({ code: "custom", message: "must be valid unicode (no lone surrogates)" });
+});
+
+/** Free text: any well-formed unicode except NUL, which PostgreSQL cannot store. */
+export const textSchema = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((value) => !value.includes("\u0000"), "must not contain NUL (\\u0000) characters")
+    .refine((value) => value.isWellFormed(), "must be valid unicode (no lone surrogates)");
+
+function jsonProblem(value: unknown, depth: number): string | undefined {
+  if (depth > MAX_JSON_DEPTH) return `is nested deeper than ${MAX_JSON_DEPTH} levels`;
+  if (typeof value === "string") {
+    if (value.includes("\u0000")) return "contains a NUL (\\u0000) character";
+    if (!value.isWellFormed()) return "contains a lone surrogate";
+    return undefined;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const problem = jsonProblem(item, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      const problem = jsonProblem(key, depth) ?? jsonProblem(item, depth + 1);
+      if (problem) return problem;
+    }
+  }
+  return undefined;
+}
+
+/** A JSON object that both backends store intact (no NUL, no lone surrogates, bounded depth). */
+export const jsonObjectSchema = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  const problem = jsonProblem(value, 1);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** A timestamp as sent: ISO-8601 or epoch milliseconds; `parseTimestamp` gives it meaning. */
+export const timestampInput = z
+  .union([z.string(), z.number()])
+  .describe("ISO-8601 (no zone means UTC) or epoch milliseconds");
