@@ -10,7 +10,8 @@ export type DatabaseTarget = { kind: "sqlite"; path: string } | { kind: "postgre
 export function parseDatabaseUrl(url: string): DatabaseTarget {
   if (/^postgres(ql)?:\/\//i.test(url)) return { kind: "postgres", url };
   const path = url.replace(/^sqlite:(\/\/)?/i, "");
-  if (path === "") throw new Error("DATABASE_URL: 'sqlite:' needs a file path, e.g. sqlite:./data/relabel.db");
+  if (path === "")
+    throw new Error("DATABASE_URL: 'sqlite:' needs a file path, e.g. sqlite:./data/relabel.db");
   return { kind: "sqlite", path };
 }
 

@@ -14,9 +14,11 @@ const MAX_JSON_DEPTH = 32;
 export const idSchema = z.string().superRefine((value, ctx) => {
   const length = [...value].length;
   if (length === 0) ctx.addIssue({ code: "custom", message: "must not be empty" });
-  else if (length > MAX_ID_LENGTH) ctx.addIssue({ code: "custom", message: `must be at most ${MAX_ID_LENGTH} characters` });
+  else if (length > MAX_ID_LENGTH)
+    ctx.addIssue({ code: "custom", message: `must be at most ${MAX_ID_LENGTH} characters` });
   if (CONTROL.test(value)) ctx.addIssue({ code: "custom", message: "must not contain control characters" });
-  if (!value.isWellFormed()) ctx.addIssue({ code: "custom", message: "must be valid unicode (no lone surrogates)" });
+  if (!value.isWellFormed())
+    ctx.addIssue({ code: "custom", message: "must be valid unicode (no lone surrogates)" });
 });
 
 /** Free text: any well-formed unicode except NUL, which PostgreSQL cannot store. */

@@ -45,7 +45,11 @@ describe.each(BACKENDS)("conversations on %s", (backend) => {
     });
     expect(replaced.statusCode).toBe(200);
     // A replacement keeps created_at when it does not send one.
-    expect(replaced.json()).toMatchObject({ subject: "Second", messages: [], created_at: expected.created_at });
+    expect(replaced.json()).toMatchObject({
+      subject: "Second",
+      messages: [],
+      created_at: expected.created_at,
+    });
 
     expect((await t.api({ method: "DELETE", url: "/api/conversations/c-1" })).statusCode).toBe(204);
     const gone = await t.api({ method: "GET", url: "/api/conversations/c-1" });
@@ -65,7 +69,13 @@ describe.each(BACKENDS)("conversations on %s", (backend) => {
   });
 
   it("round-trips unicode and SQL-looking ids intact", async () => {
-    for (const id of ["日本語-🎉", "'; drop table conversations; --", "a/b?c#d", "x".repeat(255), "é\u0301"]) {
+    for (const id of [
+      "日本語-🎉",
+      "'; drop table conversations; --",
+      "a/b?c#d",
+      "x".repeat(255),
+      "é\u0301",
+    ]) {
       const url = `/api/conversations/${encodeURIComponent(id)}`;
       expect((await t.api({ method: "PUT", url, payload: { subject: id } })).statusCode).toBe(201);
       const got = await t.api({ method: "GET", url });
@@ -80,7 +90,11 @@ describe.each(BACKENDS)("conversations on %s", (backend) => {
       ids.push(id);
       // Several share one timestamp, so the id must break ties.
       const day = String(1 + Math.floor(i / 3)).padStart(2, "0");
-      await t.api({ method: "PUT", url: `/api/conversations/${id}`, payload: { updated_at: `2026-01-${day}T00:00:00Z` } });
+      await t.api({
+        method: "PUT",
+        url: `/api/conversations/${id}`,
+        payload: { updated_at: `2026-01-${day}T00:00:00Z` },
+      });
     }
     const seen: string[] = [];
     let cursor: string | null = null;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Config } from "../config.js";
 import { ConfigError } from "../config.js";
 
@@ -21,9 +21,11 @@ export interface ResolvedToken {
 export function resolveApiToken(config: Config): ResolvedToken {
   if (config.apiToken) return { token: config.apiToken, source: { kind: "env" } };
   if (config.database.kind !== "sqlite") {
-    throw new ConfigError("RELABEL_API_TOKEN: required with PostgreSQL (every relabel process must share it)");
+    throw new ConfigError(
+      "RELABEL_API_TOKEN: required with PostgreSQL (every relabel process must share it)",
+    );
   }
-  const path = join(dirname(config.database.path), TOKEN_FILE_NAME);
+  const path = resolve(dirname(config.database.path), TOKEN_FILE_NAME);
   if (existsSync(path)) {
     const token = readFileSync(path, "utf8").trim();
     if (token.length >= 16) return { token, source: { kind: "file", path, generated: false } };

@@ -9,7 +9,9 @@ import { createProgress } from "./progress.js";
 export function importCommand(program: Command): void {
   program
     .command("import")
-    .description("Import conversations and note versions from an NDJSON file (see README for the line format)")
+    .description(
+      "Import conversations and note versions from an NDJSON file (see README for the line format)",
+    )
     .argument("<file>", "NDJSON file, one conversation or note version per line")
     .option("-d, --database-url <url>", "database (env DATABASE_URL)")
     .action(async (file: string, opts: { databaseUrl?: string }) => {

@@ -22,11 +22,11 @@ try {
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);
   // Expected failures get one clear line; anything else is a bug worth its stack.
-  if (err instanceof ConfigError || err instanceof AppError) process.stderr.write(`relabel: ${err.message}\n`);
+  if (err instanceof ConfigError || err instanceof AppError)
+    process.stderr.write(`relabel: ${err.message}\n`);
   else if (typeof (err as NodeJS.ErrnoException).code === "string") {
     // System errors (a missing file, a refused connection) say all there is to say in their message.
     process.stderr.write(`relabel: ${(err as Error).message}\n`);
-  }
-  else process.stderr.write(`relabel: ${(err as Error).stack ?? String(err)}\n`);
+  } else process.stderr.write(`relabel: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(err instanceof ConfigError ? 2 : 1);
 }

@@ -8,7 +8,8 @@ export async function openMigrated(config: Config, logger: Logger): Promise<Data
   const database = openDatabase(config.database, logger);
   try {
     const ran = await migrate(database);
-    if (ran.length > 0) logger.info({ migrations: ran.map((m) => `${m.id}_${m.name}`) }, "migrations applied");
+    if (ran.length > 0)
+      logger.info({ migrations: ran.map((m) => `${m.id}_${m.name}`) }, "migrations applied");
     return database;
   } catch (err) {
     await database.close();

@@ -27,7 +27,7 @@ export function createProgress(label: string, total: number, unit: string): Prog
       stop: () => bar.stop(),
     };
   }
-  let last = 0;
+  let last = Date.now();
   return {
     update(value, detail = "") {
       const now = Date.now();

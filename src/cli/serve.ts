@@ -17,7 +17,11 @@ export function serveCommand(program: Command): void {
     .option("-H, --host <host>", "interface to listen on (env HOST, default 127.0.0.1)")
     .option("-d, --database-url <url>", "database (env DATABASE_URL, default sqlite:./data/relabel.db)")
     .action(async (opts: { port?: string; host?: string; databaseUrl?: string }) => {
-      const config = loadConfig(process.env, { PORT: opts.port, HOST: opts.host, DATABASE_URL: opts.databaseUrl });
+      const config = loadConfig(process.env, {
+        PORT: opts.port,
+        HOST: opts.host,
+        DATABASE_URL: opts.databaseUrl,
+      });
       if (!isLoopback(config.host) && !config.apiToken) {
         throw new ConfigError(
           `RELABEL_API_TOKEN: required to listen on ${config.host}, which is reachable from other machines`,
@@ -27,13 +31,13 @@ export function serveCommand(program: Command): void {
       const logger = createLogger(config.logLevel);
       const database = await openMigrated(config, logger);
       const app = await buildServer({ database, logger, token, version: packageVersion() });
-      await app.listen({ port: config.port, host: config.host });
-      logger.info({ database: database.description }, "relabel is serving");
       if (source.kind === "file") {
         // The token itself goes only to a person at a terminal, never into logs.
         if (process.stderr.isTTY) process.stderr.write(`\nAPI token (kept in ${source.path}): ${token}\n\n`);
         else logger.info({ tokenFile: source.path }, "API token is in this file");
       }
+      await app.listen({ port: config.port, host: config.host });
+      logger.info({ database: database.description }, "relabel is serving");
 
       let stopping = false;
       const stop = async (signal: string) => {

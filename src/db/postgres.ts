@@ -24,7 +24,9 @@ export function openPostgres(url: string, logger?: Logger): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10, types, connectionTimeoutMillis: 10_000 });
   // An idle client whose server went away emits 'error' on the pool; unhandled it
   // would crash the process. The pool drops that client and connects anew on demand.
-  pool.on("error", (err) => logger?.warn({ err: err.message }, "postgres connection lost; the pool will reconnect"));
+  pool.on("error", (err) =>
+    logger?.warn({ err: err.message }, "postgres connection lost; the pool will reconnect"),
+  );
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {
     dialect: "postgres",

@@ -1,9 +1,27 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { tokenMatches } from "../auth/token.js";
 import { AppError } from "../errors.js";
 import { sendError } from "./errors.js";
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+const isApiPath = (path: string) => path === "/api" || path.startsWith("/api/");
+
+/**
+ * The path the router matched, not the raw URL: the router percent-decodes, so
+ * a check on the raw URL would let `/%61pi/...` reach `/api` routes unchecked.
+ * Unmatched requests (404s) are judged on their decoded path.
+ */
+function routedPath(request: FastifyRequest): string {
+  const route = request.routeOptions.url;
+  if (route !== undefined) return route;
+  const path = request.url.split("?")[0] ?? "";
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
 
 /**
  * Every `/api` route needs `Authorization: Bearer <token>`. A token in the
@@ -11,7 +29,7 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  */
 export function installAuth(app: FastifyInstance, token: string): void {
   app.addHook("onRequest", async (request, reply) => {
-    if (!(request.url === "/api" || request.url.startsWith("/api/") || request.url.startsWith("/api?"))) return;
+    if (!isApiPath(routedPath(request))) return;
     const presented = BEARER.exec(request.headers.authorization ?? "")?.[1];
     if (presented !== undefined && tokenMatches(presented, token)) return;
     return sendError(new AppError("unauthorized"), request, reply);

@@ -12,7 +12,10 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_BAD_URL: "bad_request",
 };
 
-function validationError(err: { validation: { instancePath: string; message?: string }[]; validationContext?: string }): AppError {
+function validationError(err: {
+  validation: { instancePath: string; message?: string }[];
+  validationContext?: string;
+}): AppError {
   const where = err.validationContext ?? "body";
   const issues = err.validation.map((v) => ({
     field: [where, ...v.instancePath.split("/").filter(Boolean)].join("."),
@@ -34,7 +37,8 @@ export function toAppError(err: unknown): AppError {
     return new AppError("invalid_json", `The body is not acceptable JSON: ${err.message}`);
   }
   const status = fastifyError.statusCode;
-  if (status !== undefined && status >= 400 && status < 500) return new AppError("bad_request", fastifyError.message);
+  if (status !== undefined && status >= 400 && status < 500)
+    return new AppError("bad_request", fastifyError.message);
   return new AppError("internal");
 }
 
@@ -47,6 +51,10 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   app.setNotFoundHandler((request, reply) =>
-    sendError(new AppError("not_found", `No route ${request.method} ${request.url.split("?")[0]}.`), request, reply),
+    sendError(
+      new AppError("not_found", `No route ${request.method} ${request.url.split("?")[0]}.`),
+      request,
+      reply,
+    ),
   );
 }

@@ -83,7 +83,8 @@ export async function putConversation(
     text: m.text,
     at: m.at === undefined ? null : parseTimestamp(m.at, `messages[${i}].at`),
   }));
-  const createdAt = input.created_at === undefined ? undefined : parseTimestamp(input.created_at, "created_at");
+  const createdAt =
+    input.created_at === undefined ? undefined : parseTimestamp(input.created_at, "created_at");
   const updatedAt = input.updated_at === undefined ? now : parseTimestamp(input.updated_at, "updated_at");
   if (createdAt !== undefined && createdAt > updatedAt) {
     throw new AppError("validation_failed", "created_at is after updated_at", { field: "created_at" });
@@ -106,12 +107,16 @@ export async function putConversation(
   } else {
     await trx.insertInto("conversations").values(row).execute();
   }
-  return { conversation: toConversation({ ...row, messages, metadata: input.metadata ?? {} }), created: !existing };
+  return {
+    conversation: toConversation({ ...row, messages, metadata: input.metadata ?? {} }),
+    created: !existing,
+  };
 }
 
 export async function getConversation(ex: Executor, fsId: string): Promise<Conversation> {
   const row = await ex.selectFrom("conversations").selectAll().where("fs_id", "=", fsId).executeTakeFirst();
-  if (!row) throw new AppError("conversation_not_found", `No conversation with fs_id '${fsId}'.`, { fs_id: fsId });
+  if (!row)
+    throw new AppError("conversation_not_found", `No conversation with fs_id '${fsId}'.`, { fs_id: fsId });
   return toConversation(row);
 }
 

@@ -22,7 +22,10 @@ export function decodeCursor(cursor: string): Position {
   } catch {
     // fall through to the error below
   }
-  throw new AppError("invalid_cursor", "cursor: not a cursor from a previous page; omit it to start at the first page");
+  throw new AppError(
+    "invalid_cursor",
+    "cursor: not a cursor from a previous page; omit it to start at the first page",
+  );
 }
 
 export interface Page<T> {
@@ -31,7 +34,12 @@ export interface Page<T> {
 }
 
 /** Turns `limit + 1` fetched rows into a page and the cursor to the next one. */
-export function toPage<Row, T>(rows: Row[], limit: number, position: (row: Row) => Position, map: (row: Row) => T): Page<T> {
+export function toPage<Row, T>(
+  rows: Row[],
+  limit: number,
+  position: (row: Row) => Position,
+  map: (row: Row) => T,
+): Page<T> {
   const more = rows.length > limit;
   const kept = more ? rows.slice(0, limit) : rows;
   const last = kept[kept.length - 1];

@@ -78,7 +78,11 @@ async function applyLine(trx: Executor, line: ImportLine): Promise<Outcome> {
  * leaves nothing behind. Should a batch fail for another reason, its lines are
  * retried one transaction each, so only the culprit is rejected.
  */
-export async function importFile(database: Database, path: string, options: ImportOptions = {}): Promise<ImportCounts> {
+export async function importFile(
+  database: Database,
+  path: string,
+  options: ImportOptions = {},
+): Promise<ImportCounts> {
   const counts: ImportCounts = { conversations: 0, note_versions: 0, skipped: 0, rejected: 0, lines: 0 };
   const batchSize = options.batchSize ?? BATCH_SIZE;
   const stream = createReadStream(path);
@@ -112,7 +116,7 @@ export async function importFile(database: Database, path: string, options: Impo
         }
         return results;
       });
-      for (const r of outcomes) (r.outcome ? record(r.outcome) : reject(r.number, r.error));
+      for (const r of outcomes) r.outcome ? record(r.outcome) : reject(r.number, r.error);
     } catch {
       for (const item of items) {
         try {

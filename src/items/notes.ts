@@ -87,7 +87,9 @@ export async function appendNoteVersion(
   return toVersion({ ...row, metadata: input.metadata ?? {} });
 }
 
-export type ImportedVersion = { outcome: "appended"; version: NoteVersion } | { outcome: "skipped"; version: number };
+export type ImportedVersion =
+  | { outcome: "appended"; version: NoteVersion }
+  | { outcome: "skipped"; version: number };
 
 /**
  * Import semantics, so a file can be loaded twice: a version that exists with
@@ -136,7 +138,9 @@ function selectLatestVersions(ex: Executor) {
   return ex
     .selectFrom("notes")
     .innerJoin("note_versions", (join) =>
-      join.onRef("note_versions.note_id", "=", "notes.note_id").onRef("note_versions.version", "=", "notes.latest_version"),
+      join
+        .onRef("note_versions.note_id", "=", "notes.note_id")
+        .onRef("note_versions.version", "=", "notes.latest_version"),
     )
     .select([
       "notes.note_id",
@@ -151,9 +155,7 @@ function selectLatestVersions(ex: Executor) {
 }
 
 export async function getNote(ex: Executor, noteId: string): Promise<Note> {
-  const row = await selectLatestVersions(ex)
-    .where("notes.note_id", "=", noteId)
-    .executeTakeFirst();
+  const row = await selectLatestVersions(ex).where("notes.note_id", "=", noteId).executeTakeFirst();
   if (!row) throw noteNotFound(noteId);
   return toNote(row);
 }
@@ -175,7 +177,11 @@ export async function getNoteVersion(ex: Executor, noteId: string, version: numb
     .where("version", "=", version)
     .executeTakeFirst();
   if (row) return toVersion(row);
-  const note = await ex.selectFrom("notes").select("latest_version").where("note_id", "=", noteId).executeTakeFirst();
+  const note = await ex
+    .selectFrom("notes")
+    .select("latest_version")
+    .where("note_id", "=", noteId)
+    .executeTakeFirst();
   if (!note) throw noteNotFound(noteId);
   throw new AppError(
     "note_version_not_found",

@@ -5,7 +5,10 @@ import { decodeCursor, type Position } from "./cursor.js";
 
 /** Query of a list: a time range over last activity, a cursor and a page size. */
 export const listQuerySchema = z.strictObject({
-  updated_from: z.string().optional().describe("inclusive lower bound on last activity (ISO-8601 or epoch ms)"),
+  updated_from: z
+    .string()
+    .optional()
+    .describe("inclusive lower bound on last activity (ISO-8601 or epoch ms)"),
   updated_until: z
     .string()
     .optional()

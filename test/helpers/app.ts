@@ -1,4 +1,4 @@
-import type { FastifyInstance, InjectOptions } from "fastify";
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { pino } from "pino";
 import { buildServer } from "../../src/http/server.js";
 import { type Backend, type FreshDatabase, freshDatabase } from "./db.js";
@@ -8,12 +8,16 @@ export const TEST_TOKEN = "test-token-0123456789abcdef";
 export interface TestApp extends FreshDatabase {
   app: FastifyInstance;
   /** An authenticated request. */
-  api(options: InjectOptions): ReturnType<FastifyInstance["inject"]>;
+  api(options: InjectOptions): Promise<LightMyRequestResponse>;
 }
 
 export async function freshApp(backend: Backend): Promise<TestApp> {
   const fresh = await freshDatabase(backend);
-  const app = await buildServer({ database: fresh.database, logger: pino({ level: "silent" }), token: TEST_TOKEN });
+  const app = await buildServer({
+    database: fresh.database,
+    logger: pino({ level: "silent" }),
+    token: TEST_TOKEN,
+  });
   await app.ready();
   return {
     ...fresh,

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { inject } from "vitest";
+import { parseDatabaseUrl } from "../../src/config.js";
 import { type Database, openDatabase } from "../../src/db/database.js";
 import { migrate } from "../../src/db/migrate.js";
-import { parseDatabaseUrl } from "../../src/config.js";
 
 export type Backend = "sqlite" | "postgres";
 
@@ -29,7 +29,10 @@ export interface FreshDatabase {
  * folder, or a new schema in the test PostgreSQL. Tests never share one, so
  * they can run in parallel.
  */
-export async function freshDatabase(backend: Backend, options: { migrated?: boolean } = {}): Promise<FreshDatabase> {
+export async function freshDatabase(
+  backend: Backend,
+  options: { migrated?: boolean } = {},
+): Promise<FreshDatabase> {
   const { url, drop } = backend === "sqlite" ? freshSqliteUrl() : await freshPostgresUrl();
   const database = openDatabase(parseDatabaseUrl(url));
   if (options.migrated !== false) await migrate(database);
@@ -46,7 +49,11 @@ export async function freshDatabase(backend: Backend, options: { migrated?: bool
 
 export function freshSqliteUrl(): { url: string; dir: string; drop(): Promise<void> } {
   const dir = mkdtempSync(join(tmpdir(), "relabel-test-"));
-  return { url: `sqlite:${join(dir, "relabel.db")}`, dir, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    url: `sqlite:${join(dir, "relabel.db")}`,
+    dir,
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 export async function freshPostgresUrl(): Promise<{ url: string; drop(): Promise<void> }> {

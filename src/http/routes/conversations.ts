@@ -41,7 +41,14 @@ export function conversationRoutes(app: FastifyInstance, { database }: AppContex
 
   r.get(
     "/api/conversations/:fs_id",
-    { schema: { tags, summary: "A conversation with its labels", params, response: { 200: conversationOutput } } },
+    {
+      schema: {
+        tags,
+        summary: "A conversation with its labels",
+        params,
+        response: { 200: conversationOutput },
+      },
+    },
     async (request) => getConversation(database.db, request.params.fs_id),
   );
 
@@ -52,7 +59,9 @@ export function conversationRoutes(app: FastifyInstance, { database }: AppContex
         tags,
         summary: "Conversations by last activity (updated_at), oldest first, keyset-paginated",
         querystring: listQuerySchema,
-        response: { 200: z.object({ items: z.array(conversationOutput), next_cursor: z.string().nullable() }) },
+        response: {
+          200: z.object({ items: z.array(conversationOutput), next_cursor: z.string().nullable() }),
+        },
       },
     },
     async (request) => listConversations(database.db, toListRange(request.query)),

@@ -1,5 +1,5 @@
-import { sql } from "kysely";
 import type { FastifyInstance } from "fastify";
+import { sql } from "kysely";
 import { isMigrated } from "../../db/migrate.js";
 import { AppError } from "../../errors.js";
 import type { AppContext } from "../context.js";
@@ -7,7 +7,9 @@ import { sendError } from "../errors.js";
 
 /** Open probes for orchestrators: liveness says the process is up, readiness that it can serve. */
 export function healthRoutes(app: FastifyInstance, { database }: AppContext): void {
-  app.get("/healthz", { schema: { tags: ["health"], summary: "The process is up" } }, async () => ({ status: "ok" }));
+  app.get("/healthz", { schema: { tags: ["health"], summary: "The process is up" } }, async () => ({
+    status: "ok",
+  }));
 
   app.get(
     "/readyz",
@@ -19,7 +21,10 @@ export function healthRoutes(app: FastifyInstance, { database }: AppContext): vo
         return sendError(new AppError("database_unavailable"), request, reply);
       }
       if (!(await isMigrated(database))) {
-        const notMigrated = new AppError("database_unavailable", "The database schema is not migrated yet: run `relabel migrate`.");
+        const notMigrated = new AppError(
+          "database_unavailable",
+          "The database schema is not migrated yet: run `relabel migrate`.",
+        );
         return sendError(notMigrated, request, reply);
       }
       return { status: "ok", database: database.dialect };

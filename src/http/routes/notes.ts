@@ -44,13 +44,27 @@ export function noteRoutes(app: FastifyInstance, { database }: AppContext): void
 
   r.get(
     "/api/notes/:note_id",
-    { schema: { tags, summary: "A note's latest version, with its labels", params, response: { 200: noteOutput } } },
+    {
+      schema: {
+        tags,
+        summary: "A note's latest version, with its labels",
+        params,
+        response: { 200: noteOutput },
+      },
+    },
     async (request) => getNote(database.db, request.params.note_id),
   );
 
   r.get(
     "/api/notes/:note_id/versions/:version",
-    { schema: { tags, summary: "One version of a note", params: versionParams, response: { 200: noteVersionOutput } } },
+    {
+      schema: {
+        tags,
+        summary: "One version of a note",
+        params: versionParams,
+        response: { 200: noteVersionOutput },
+      },
+    },
     async (request) => getNoteVersion(database.db, request.params.note_id, request.params.version),
   );
 
