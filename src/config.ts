@@ -34,6 +34,7 @@ const schema = z
       .optional(),
     RELABEL_LEASE_MS: intFrom(100, 3_600_000).default(30_000),
     RELABEL_WORKERS: intFrom(0, 64).default(1),
+    RELABEL_RETENTION_MS: intFrom(0, 365 * 86_400_000).default(7 * 86_400_000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .transform((env, ctx) => {
@@ -51,6 +52,7 @@ const schema = z
       apiToken: env.RELABEL_API_TOKEN,
       leaseMs: env.RELABEL_LEASE_MS,
       workers: env.RELABEL_WORKERS,
+      retentionMs: env.RELABEL_RETENTION_MS,
       logLevel: env.LOG_LEVEL,
     };
   });

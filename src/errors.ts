@@ -10,6 +10,8 @@ export const ERRORS = {
   invalid_timestamp: { status: 400, message: "A timestamp is not valid." },
   invalid_cursor: { status: 400, message: "The cursor is not one this server issued." },
   invalid_id: { status: 400, message: "An id is not valid." },
+  unknown_topic: { status: 400, message: "No such topic." },
+  invalid_key: { status: 400, message: "The message key does not match the topic's key schema." },
   unauthorized: {
     status: 401,
     message: "Missing or invalid credentials: send 'Authorization: Bearer <RELABEL_API_TOKEN>'.",

@@ -3,6 +3,7 @@ import { resolveApiToken } from "../auth/token.js";
 import { ConfigError, isLoopback, loadConfig } from "../config.js";
 import { buildServer } from "../http/server.js";
 import { createLogger } from "../logger.js";
+import { defaultTopics } from "../runners/topics.js";
 import { openMigrated } from "./open.js";
 import { packageVersion } from "./version.js";
 
@@ -30,7 +31,14 @@ export function serveCommand(program: Command): void {
       const { token, source } = resolveApiToken(config);
       const logger = createLogger(config.logLevel);
       const database = await openMigrated(config, logger);
-      const app = await buildServer({ database, logger, token, version: packageVersion() });
+      const runtime = {
+        database,
+        logger,
+        topics: defaultTopics(),
+        leaseMs: config.leaseMs,
+        retentionMs: config.retentionMs,
+      };
+      const app = await buildServer({ ...runtime, token, version: packageVersion() });
       if (source.kind === "file") {
         // The token itself goes only to a person at a terminal, never into logs.
         if (process.stderr.isTTY) process.stderr.write(`\nAPI token (kept in ${source.path}): ${token}\n\n`);

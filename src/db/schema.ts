@@ -1,4 +1,4 @@
-import type { ColumnType } from "kysely";
+import type { ColumnType, Generated } from "kysely";
 
 /**
  * The tables as Kysely sees them. Timestamps are epoch milliseconds (BIGINT);
@@ -32,6 +32,35 @@ export interface NoteVersionsTable {
   created_at: number;
 }
 
+export type MessageState = "pending" | "running" | "done" | "failed" | "cancelled";
+
+export interface MessagesTable {
+  id: Generated<number>;
+  topic: string;
+  /** Canonical JSON of the normalized key: equal keys are equal strings (dedup). */
+  key: string;
+  data: Json;
+  state: MessageState;
+  priority: number;
+  attempts: number;
+  max_attempts: number;
+  run_at: number;
+  lease_token: string | null;
+  lease_expires_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export interface AnalysisRunsTable {
+  id: Generated<number>;
+  item_type: "conversation" | "note";
+  item_id: string;
+  note_version: number | null;
+  message_id: number | null;
+  analyzed_at: number;
+}
+
 export interface MigrationsTable {
   id: number;
   name: string;
@@ -42,6 +71,8 @@ export interface Schema {
   conversations: ConversationsTable;
   notes: NotesTable;
   note_versions: NoteVersionsTable;
+  messages: MessagesTable;
+  analysis_runs: AnalysisRunsTable;
   relabel_migrations: MigrationsTable;
 }
 

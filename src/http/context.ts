@@ -1,8 +1,4 @@
-import type { Database } from "../db/database.js";
-import type { Logger } from "../logger.js";
+import type { Runtime } from "../runners/runtime.js";
 
-/** What route handlers need from the running process. */
-export interface AppContext {
-  database: Database;
-  logger: Logger;
-}
+/** What route handlers need from the running process: the database, the topics, the queue settings. */
+export type AppContext = Runtime;

@@ -67,6 +67,10 @@ function toConversation(row: ConversationRow): Conversation {
   };
 }
 
+export function conversationNotFound(fsId: string): AppError {
+  return new AppError("conversation_not_found", `No conversation with fs_id '${fsId}'.`, { fs_id: fsId });
+}
+
 /**
  * Creates or replaces a conversation. A replacement that omits `created_at`
  * keeps the stored one (the conversation did not start anew); `updated_at`
@@ -116,7 +120,7 @@ export async function putConversation(
 export async function getConversation(ex: Executor, fsId: string): Promise<Conversation> {
   const row = await ex.selectFrom("conversations").selectAll().where("fs_id", "=", fsId).executeTakeFirst();
   if (!row)
-    throw new AppError("conversation_not_found", `No conversation with fs_id '${fsId}'.`, { fs_id: fsId });
+    throw conversationNotFound(fsId);
   return toConversation(row);
 }
 
@@ -141,6 +145,6 @@ export async function listConversations(ex: Executor, range: ListRange): Promise
 export async function deleteConversation(trx: Executor, fsId: string): Promise<void> {
   const result = await trx.deleteFrom("conversations").where("fs_id", "=", fsId).executeTakeFirst();
   if (result.numDeletedRows === 0n) {
-    throw new AppError("conversation_not_found", `No conversation with fs_id '${fsId}'.`, { fs_id: fsId });
+    throw conversationNotFound(fsId);
   }
 }

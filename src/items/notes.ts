@@ -49,8 +49,16 @@ function toVersion(row: VersionRow): NoteVersion {
   };
 }
 
-function noteNotFound(noteId: string): AppError {
+export function noteNotFound(noteId: string): AppError {
   return new AppError("note_not_found", `No note with note_id '${noteId}'.`, { note_id: noteId });
+}
+
+export function noteVersionNotFound(noteId: string, version: number, latest: number): AppError {
+  return new AppError(
+    "note_version_not_found",
+    `Note '${noteId}' has no version ${version}; its latest version is ${latest}.`,
+    { note_id: noteId, version, latest_version: latest },
+  );
 }
 
 /**
@@ -183,11 +191,7 @@ export async function getNoteVersion(ex: Executor, noteId: string, version: numb
     .where("note_id", "=", noteId)
     .executeTakeFirst();
   if (!note) throw noteNotFound(noteId);
-  throw new AppError(
-    "note_version_not_found",
-    `Note '${noteId}' has no version ${version}; its latest version is ${note.latest_version}.`,
-    { note_id: noteId, version, latest_version: note.latest_version },
-  );
+  throw noteVersionNotFound(noteId, version, note.latest_version);
 }
 
 /** Notes in order of their latest version's created_at (their last activity). */

@@ -1,29 +1,51 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { pino } from "pino";
 import { buildServer } from "../../src/http/server.js";
+import type { TopicRegistry } from "../../src/pubsub/registry.js";
+import type { Runtime } from "../../src/runners/runtime.js";
+import { defaultTopics } from "../../src/runners/topics.js";
 import { type Backend, type FreshDatabase, freshDatabase } from "./db.js";
 
 export const TEST_TOKEN = "test-token-0123456789abcdef";
 
-export interface TestApp extends FreshDatabase {
+export interface TestRuntime extends FreshDatabase {
+  runtime: Runtime;
+}
+
+/** A fresh database with the runners' settings; tests may bring their own topics and a short lease. */
+export async function freshRuntime(
+  backend: Backend,
+  options: { topics?: TopicRegistry; leaseMs?: number } = {},
+): Promise<TestRuntime> {
+  const fresh = await freshDatabase(backend);
+  const runtime: Runtime = {
+    database: fresh.database,
+    logger: pino({ level: "silent" }),
+    topics: options.topics ?? defaultTopics(),
+    leaseMs: options.leaseMs ?? 30_000,
+    retentionMs: 7 * 86_400_000,
+  };
+  return { ...fresh, runtime };
+}
+
+export interface TestApp extends TestRuntime {
   app: FastifyInstance;
   /** An authenticated request. */
   api(options: InjectOptions): Promise<LightMyRequestResponse>;
 }
 
-export async function freshApp(backend: Backend): Promise<TestApp> {
-  const fresh = await freshDatabase(backend);
-  const app = await buildServer({
-    database: fresh.database,
-    logger: pino({ level: "silent" }),
-    token: TEST_TOKEN,
-  });
+export async function freshApp(
+  backend: Backend,
+  options: { topics?: TopicRegistry; leaseMs?: number } = {},
+): Promise<TestApp> {
+  const fresh = await freshRuntime(backend, options);
+  const app = await buildServer({ ...fresh.runtime, token: TEST_TOKEN });
   await app.ready();
   return {
     ...fresh,
     app,
-    api: (options) =>
-      app.inject({ ...options, headers: { authorization: `Bearer ${TEST_TOKEN}`, ...options.headers } }),
+    api: (request) =>
+      app.inject({ ...request, headers: { authorization: `Bearer ${TEST_TOKEN}`, ...request.headers } }),
     async cleanup() {
       await app.close();
       await fresh.cleanup();

@@ -1,0 +1,68 @@
+import type { Executor } from "../db/database.js";
+import { AppError } from "../errors.js";
+import { conversationNotFound } from "../items/conversations.js";
+import { noteNotFound, noteVersionNotFound } from "../items/notes.js";
+import { idSchema } from "../validation.js";
+
+/** The normalized key of topic `conversation_note_analysis`: exactly one item. */
+export type AnalysisKey = { conversation_fs_id: string } | { note_id: string; note_version: number };
+
+const FIELDS = new Set(["conversation_fs_id", "note_id", "note_version"]);
+
+function invalid(message: string): AppError {
+  return new AppError("invalid_key", `key: ${message}`);
+}
+
+/** Empty strings and null count as absent: the runbook's template carries all three fields. */
+function present(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== "";
+}
+
+function checkId(field: string, value: unknown): string {
+  if (typeof value !== "string") throw invalid(`${field} must be a string`);
+  const result = idSchema.safeParse(value);
+  if (!result.success) throw invalid(`${field} ${result.error.issues[0]?.message ?? "is invalid"}`);
+  return value;
+}
+
+function parseVersion(value: unknown): number {
+  const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 1 || n > 2_147_483_647) {
+    throw invalid("note_version must be a positive whole number (or a string of digits)");
+  }
+  return n;
+}
+
+/**
+ * Checks a key's shape, then that the item exists; an omitted note version
+ * means the latest, resolved now so the message names one immutable version.
+ */
+export async function normalizeAnalysisKey(ex: Executor, key: unknown): Promise<AnalysisKey> {
+  if (key === null || typeof key !== "object" || Array.isArray(key)) throw invalid("must be an object");
+  const fields = key as Record<string, unknown>;
+  const unknown = Object.keys(fields).filter((f) => !FIELDS.has(f));
+  if (unknown.length > 0) {
+    throw invalid(`unknown field ${unknown.map((f) => `'${f}'`).join(", ")}; use conversation_fs_id, or note_id with note_version`);
+  }
+  const hasConversation = present(fields.conversation_fs_id);
+  const hasNote = present(fields.note_id);
+  if (hasConversation && (hasNote || present(fields.note_version))) {
+    throw invalid("name either conversation_fs_id, or note_id (+ note_version), not both");
+  }
+  if (hasConversation) {
+    const fsId = checkId("conversation_fs_id", fields.conversation_fs_id);
+    const found = await ex.selectFrom("conversations").select("fs_id").where("fs_id", "=", fsId).executeTakeFirst();
+    if (!found) throw conversationNotFound(fsId);
+    return { conversation_fs_id: fsId };
+  }
+  if (!hasNote) {
+    if (present(fields.note_version)) throw invalid("note_version needs a note_id");
+    throw invalid("name a conversation_fs_id, or a note_id (+ note_version)");
+  }
+  const noteId = checkId("note_id", fields.note_id);
+  const wanted = present(fields.note_version) ? parseVersion(fields.note_version) : undefined;
+  const note = await ex.selectFrom("notes").select("latest_version").where("note_id", "=", noteId).executeTakeFirst();
+  if (!note) throw noteNotFound(noteId);
+  if (wanted !== undefined && wanted > note.latest_version) throw noteVersionNotFound(noteId, wanted, note.latest_version);
+  return { note_id: noteId, note_version: wanted ?? note.latest_version };
+}

@@ -1,0 +1,139 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { transaction } from "../../db/database.js";
+import { AppError } from "../../errors.js";
+import { listDeadLetters, redrive } from "../../pubsub/dead-letters.js";
+import { publish } from "../../pubsub/publish.js";
+import { backlog, processedSince } from "../../pubsub/stats.js";
+import { jsonObjectSchema } from "../../validation.js";
+import type { AppContext } from "../context.js";
+
+const tags = ["pubsub"];
+
+const publishBody = z.strictObject({
+  topic: z.string().min(1).describe("e.g. conversation_note_analysis"),
+  key: z.unknown().describe("an object; for conversation_note_analysis {conversation_fs_id} or {note_id, note_version}"),
+  data: jsonObjectSchema.optional().describe("an object; defaults to {}"),
+});
+
+const publishedOutput = z.object({
+  id: z.number(),
+  topic: z.string(),
+  key: z.record(z.string(), z.unknown()),
+  deduplicated: z.boolean().describe("true: a pending message for this key existed and is returned instead"),
+});
+
+/** `POST /api/internal/pubsub/publish`, exactly as the runbook sends it (registered in the text/plain-JSON scope). */
+export function publishRoute(app: FastifyInstance, context: AppContext): void {
+  app.withTypeProvider<ZodTypeProvider>().post(
+    "/api/internal/pubsub/publish",
+    {
+      schema: {
+        tags,
+        summary: "Publish a message (a pending message with the same key is returned instead of a second one)",
+        description: "Accepts JSON sent as application/json or, as browsers' fetch does with a string body, text/plain.",
+        body: publishBody,
+        response: { 202: publishedOutput },
+      },
+    },
+    async (request, reply) => {
+      const published = await transaction(context.database, (trx) => publish(trx, context.topics, request.body));
+      return reply.code(202).send(published);
+    },
+  );
+}
+
+const deadLetterQuery = z.strictObject({
+  topic: z.string().optional(),
+  cursor: z.string().regex(/^\d+$/, "must be a next_cursor from a previous page").optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+const redriveBody = z
+  .strictObject({
+    ids: z.array(z.number().int().positive()).max(10_000).optional().describe("dead letters to redrive; all if omitted"),
+    topic: z.string().optional().describe("only this topic's dead letters"),
+  })
+  .optional();
+
+export function pubsubRoutes(app: FastifyInstance, context: AppContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get(
+    "/api/internal/pubsub/dead-letters",
+    { schema: { tags, summary: "Dead-lettered messages (attempts used up), oldest first", querystring: deadLetterQuery } },
+    async (request) => {
+      const { topic, cursor, limit } = request.query;
+      if (topic !== undefined) context.topics.get(topic);
+      return listDeadLetters(context.database.db, {
+        topic,
+        afterId: cursor === undefined ? undefined : Number(cursor),
+        limit,
+      });
+    },
+  );
+
+  r.post(
+    "/api/internal/pubsub/dead-letters/redrive",
+    {
+      schema: {
+        tags,
+        summary: "Give dead letters a fresh set of attempts (all, by topic, or by ids)",
+        body: redriveBody,
+        response: { 200: z.object({ redriven: z.number(), folded: z.number() }) },
+      },
+    },
+    async (request) => {
+      const body = request.body ?? {};
+      if (body.topic !== undefined) context.topics.get(body.topic);
+      return redrive(context.database, body);
+    },
+  );
+
+  r.get(
+    "/api/internal/pubsub/topics",
+    {
+      schema: {
+        tags,
+        summary: "Each topic's backlog and throughput",
+        response: {
+          200: z.object({
+            topics: z.array(
+              z.object({
+                topic: z.string(),
+                pending: z.number(),
+                running: z.number(),
+                failed: z.number(),
+                oldest_pending_age_ms: z.number().nullable(),
+                processed_last_minute: z.number(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async () => {
+      const now = Date.now();
+      const names = context.topics.names();
+      const [left, processed] = await Promise.all([
+        backlog(context.database.db, names),
+        processedSince(context.database.db, now - 60_000),
+      ]);
+      return {
+        topics: names.map((topic) => {
+          const b = left.get(topic);
+          if (!b) throw new AppError("internal");
+          return {
+            topic,
+            pending: b.pending,
+            running: b.running,
+            failed: b.failed,
+            oldest_pending_age_ms: b.oldestPendingCreatedAt === null ? null : Math.max(0, now - b.oldestPendingCreatedAt),
+            processed_last_minute: processed.get(topic) ?? 0,
+          };
+        }),
+      };
+    },
+  );
+}

@@ -1,0 +1,90 @@
+import { type Database, type Executor, transaction } from "../db/database.js";
+import { readJson } from "../db/schema.js";
+import { toIso } from "../time.js";
+import { requeue } from "./queue.js";
+
+export interface DeadLetter {
+  id: number;
+  topic: string;
+  key: Record<string, unknown>;
+  data: Record<string, unknown>;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  failed_at: string | null;
+}
+
+export interface DeadLetterQuery {
+  topic?: string;
+  afterId?: number;
+  limit: number;
+}
+
+/** Dead-lettered messages, oldest first, keyset-paginated by id. */
+export async function listDeadLetters(
+  ex: Executor,
+  query: DeadLetterQuery,
+): Promise<{ items: DeadLetter[]; next_cursor: string | null }> {
+  let q = ex
+    .selectFrom("messages")
+    .selectAll()
+    .where("state", "=", "failed")
+    .orderBy("id")
+    .limit(query.limit + 1);
+  if (query.topic !== undefined) q = q.where("topic", "=", query.topic);
+  if (query.afterId !== undefined) q = q.where("id", ">", query.afterId);
+  const rows = await q.execute();
+  const page = rows.slice(0, query.limit);
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      topic: r.topic,
+      key: JSON.parse(r.key),
+      data: readJson(r.data),
+      attempts: r.attempts,
+      last_error: r.last_error,
+      created_at: toIso(r.created_at),
+      failed_at: r.finished_at === null ? null : toIso(r.finished_at),
+    })),
+    next_cursor: rows.length > query.limit ? String(page[page.length - 1]?.id) : null,
+  };
+}
+
+export interface RedriveResult {
+  /** Dead letters put back to pending with fresh attempts. */
+  redriven: number;
+  /** Dead letters whose key was already pending: folded into that message. */
+  folded: number;
+}
+
+const REDRIVE_CHUNK = 1_000;
+
+/** Gives dead letters (the given ids, or all of a topic, or all) a fresh set of attempts. */
+export async function redrive(
+  database: Database,
+  selection: { ids?: number[]; topic?: string },
+): Promise<RedriveResult> {
+  const result: RedriveResult = { redriven: 0, folded: 0 };
+  let afterId = 0;
+  for (;;) {
+    const done = await transaction(database, async (trx) => {
+      let q = trx
+        .selectFrom("messages")
+        .select("id")
+        .where("state", "=", "failed")
+        .where("id", ">", afterId)
+        .orderBy("id")
+        .limit(REDRIVE_CHUNK);
+      if (selection.ids !== undefined) q = q.where("id", "in", selection.ids.length > 0 ? selection.ids : [-1]);
+      if (selection.topic !== undefined) q = q.where("topic", "=", selection.topic);
+      const ids = (await q.execute()).map((r) => r.id);
+      if (ids.length === 0) return true;
+      afterId = ids[ids.length - 1] as number;
+      const counts = await requeue(trx, ids, { attempts: 0, last_error: null });
+      result.redriven += counts.requeued;
+      result.folded += counts.folded;
+      return ids.length < REDRIVE_CHUNK;
+    });
+    if (done) return result;
+  }
+}

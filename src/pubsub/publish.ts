@@ -1,0 +1,72 @@
+import { sql } from "kysely";
+import type { Executor } from "../db/database.js";
+import type { TopicRegistry } from "./registry.js";
+import { canonicalKey } from "./topic.js";
+
+export interface PublishInput {
+  topic: string;
+  key: unknown;
+  data?: Record<string, unknown>;
+  /** Lower runs first: 0 for live work (the default), higher for bulk work. */
+  priority?: number;
+}
+
+export interface Published {
+  id: number;
+  topic: string;
+  key: Record<string, unknown>;
+  deduplicated: boolean;
+}
+
+/**
+ * Publishes a message in the caller's transaction, so it commits together
+ * with whatever caused it. The key is validated and normalized first; a key
+ * that already has a pending message on the topic returns that message.
+ */
+export async function publish(
+  trx: Executor,
+  registry: TopicRegistry,
+  input: PublishInput,
+  now = Date.now(),
+): Promise<Published> {
+  const topic = registry.get(input.topic);
+  const key = await topic.normalizeKey(trx, input.key);
+  const keyText = canonicalKey(key);
+  const priority = input.priority ?? 0;
+  // Between a conflict and the look-up, a runner may claim the pending twin; then insert again.
+  for (let attempt = 0; ; attempt++) {
+    const inserted = await trx
+      .insertInto("messages")
+      .values({
+        topic: topic.name,
+        key: keyText,
+        data: JSON.stringify(input.data ?? {}),
+        state: "pending",
+        priority,
+        attempts: 0,
+        max_attempts: topic.maxAttempts,
+        run_at: now,
+        created_at: now,
+      })
+      // The target must repeat the partial index's predicate literally for SQLite to match it.
+      .onConflict((oc) => oc.columns(["topic", "key"]).where(sql<boolean>`state = 'pending'`).doNothing())
+      .returning("id")
+      .executeTakeFirst();
+    if (inserted) return { id: inserted.id, topic: topic.name, key, deduplicated: false };
+    const existing = await trx
+      .selectFrom("messages")
+      .select(["id", "priority"])
+      .where("topic", "=", topic.name)
+      .where("key", "=", keyText)
+      .where("state", "=", "pending")
+      .executeTakeFirst();
+    if (existing) {
+      if (priority < existing.priority) {
+        // Live work asked for what bulk work already queued: it must not wait behind the bulk.
+        await trx.updateTable("messages").set({ priority }).where("id", "=", existing.id).execute();
+      }
+      return { id: existing.id, topic: topic.name, key, deduplicated: true };
+    }
+    if (attempt >= 3) throw new Error(`publish: could not settle the pending message for ${keyText}`);
+  }
+}

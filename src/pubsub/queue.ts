@@ -1,0 +1,199 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
+import { type Database, type Executor, transaction } from "../db/database.js";
+import { readJson } from "../db/schema.js";
+import { backoffDelay } from "./backoff.js";
+import type { ClaimedMessage, TopicDefinition } from "./topic.js";
+
+/**
+ * The queue's statements, each small and on its own. A claim hands out a
+ * batch under one lease token; every later change to a claimed message is
+ * conditional on that token, so a runner whose lease expired (and whose
+ * messages another runner took) can neither ack nor fail them.
+ */
+
+/** Claims up to `limit` due messages of a topic, live work (low priority) first. */
+export async function claim(
+  database: Database,
+  topic: string,
+  limit: number,
+  leaseMs: number,
+  now = Date.now(),
+): Promise<ClaimedMessage[]> {
+  const leaseToken = randomUUID();
+  const rows = await transaction(database, async (trx) => {
+    let due = trx
+      .selectFrom("messages")
+      .select("id")
+      .where("topic", "=", topic)
+      .where("state", "=", "pending")
+      .where("run_at", "<=", now)
+      .orderBy("priority")
+      .orderBy("run_at")
+      .orderBy("id")
+      .limit(limit);
+    // SQLite has no row locks: BEGIN IMMEDIATE already made this transaction the only writer.
+    if (database.dialect === "postgres") due = due.forUpdate().skipLocked();
+    return trx
+      .updateTable("messages")
+      .set((eb) => ({
+        state: "running",
+        attempts: eb("attempts", "+", 1),
+        lease_token: leaseToken,
+        lease_expires_at: now + leaseMs,
+      }))
+      .where("id", "in", due)
+      .returning(["id", "topic", "key", "data", "attempts", "max_attempts"])
+      .execute();
+  });
+  return rows
+    .map((r) => ({
+      id: r.id,
+      topic: r.topic,
+      key: JSON.parse(r.key) as Record<string, unknown>,
+      data: readJson<Record<string, unknown>>(r.data),
+      attempts: r.attempts,
+      maxAttempts: r.max_attempts,
+      leaseToken,
+    }))
+    .sort((a, b) => a.id - b.id);
+}
+
+/** Marks messages done if this runner still holds their lease; returns the ids it acked. */
+export async function ack(trx: Executor, messages: ClaimedMessage[], now = Date.now()): Promise<Set<number>> {
+  const token = messages[0]?.leaseToken;
+  if (token === undefined) return new Set();
+  const rows = await trx
+    .updateTable("messages")
+    .set({ state: "done", finished_at: now, lease_token: null, lease_expires_at: null, last_error: null })
+    .where(
+      "id",
+      "in",
+      messages.map((m) => m.id),
+    )
+    .where("state", "=", "running")
+    .where("lease_token", "=", token)
+    .returning("id")
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+export type FailOutcome = "retrying" | "dead" | "superseded" | "stale";
+
+/**
+ * Records a failed attempt: back to pending after a backoff, or dead-lettered
+ * (`failed`) once attempts are used up. If a newer message for the same key is
+ * already pending, this one is folded into it (`cancelled`): the pending one
+ * will do the same work.
+ */
+export async function fail(
+  database: Database,
+  topic: TopicDefinition,
+  message: ClaimedMessage,
+  error: string,
+  now = Date.now(),
+): Promise<FailOutcome> {
+  const lastError = error.slice(0, 2000);
+  return transaction(database, async (trx) => {
+    let held = trx
+      .selectFrom("messages")
+      .select("id")
+      .where("id", "=", message.id)
+      .where("state", "=", "running")
+      .where("lease_token", "=", message.leaseToken);
+    if (database.dialect === "postgres") held = held.forUpdate();
+    if (!(await held.executeTakeFirst())) return "stale";
+    if (message.attempts >= message.maxAttempts) {
+      await trx
+        .updateTable("messages")
+        .set({ state: "failed", finished_at: now, lease_token: null, lease_expires_at: null, last_error: lastError })
+        .where("id", "=", message.id)
+        .execute();
+      return "dead";
+    }
+    const runAt = now + backoffDelay(topic.backoff, message.attempts);
+    const { requeued } = await requeue(trx, [message.id], { last_error: lastError, run_at: runAt }, now);
+    return requeued > 0 ? "retrying" : "superseded";
+  });
+}
+
+/**
+ * Puts messages back to pending with attempts and error as given. Only one
+ * message per key may be pending, so one whose key is already pending (or
+ * returns in this same call) is folded into that one (`cancelled`): the
+ * pending one will do the same work.
+ */
+export async function requeue(
+  trx: Executor,
+  ids: number[],
+  patch: { attempts?: number; last_error?: string | null; run_at?: number },
+  now = Date.now(),
+): Promise<{ requeued: number; folded: number }> {
+  if (ids.length === 0) return { requeued: 0, folded: 0 };
+  const chosen = () =>
+    trx.updateTable("messages").where("id", "in", ids).where("state", "in", ["running", "failed"]);
+  const fold = { state: "cancelled" as const, finished_at: now, lease_token: null, lease_expires_at: null };
+  const twinPending = sql<boolean>`exists (select 1 from messages twin where twin.topic = messages.topic
+    and twin.key = messages.key and twin.state = 'pending')`;
+  const firstPerKey = trx
+    .selectFrom("messages")
+    .select((eb) => eb.fn.min("id").as("id"))
+    .where("id", "in", ids)
+    .where("state", "in", ["running", "failed"])
+    .groupBy(["topic", "key"]);
+  const folded = await chosen().set(fold).where(twinPending).executeTakeFirst();
+  const requeued = await chosen()
+    .set({ run_at: now, ...patch, state: "pending", finished_at: null, lease_token: null, lease_expires_at: null })
+    .where("id", "in", firstPerKey)
+    .executeTakeFirst();
+  const duplicates = await chosen().set(fold).executeTakeFirst();
+  return {
+    requeued: Number(requeued.numUpdatedRows),
+    folded: Number(folded.numUpdatedRows + duplicates.numUpdatedRows),
+  };
+}
+
+/**
+ * Recovers messages whose lease expired (their runner died or stalled): back
+ * to pending, or dead-lettered when that was their last attempt.
+ */
+export async function reapExpiredLeases(database: Database, now = Date.now(), limit = 1_000): Promise<number> {
+  return transaction(database, async (trx) => {
+    let query = trx
+      .selectFrom("messages")
+      .select(["id", "attempts", "max_attempts"])
+      .where("state", "=", "running")
+      .where("lease_expires_at", "<", now)
+      .limit(limit);
+    // A runner acking right now holds its rows; leave those to it.
+    if (database.dialect === "postgres") query = query.forUpdate().skipLocked();
+    const expired = await query.execute();
+    if (expired.length === 0) return 0;
+    const lastError = "lease expired before the runner finished";
+    const dead = expired.filter((m) => m.attempts >= m.max_attempts).map((m) => m.id);
+    if (dead.length > 0) {
+      await trx
+        .updateTable("messages")
+        .set({ state: "failed", finished_at: now, lease_token: null, lease_expires_at: null, last_error: lastError })
+        .where("id", "in", dead)
+        .execute();
+    }
+    const retry = expired.filter((m) => m.attempts < m.max_attempts).map((m) => m.id);
+    await requeue(trx, retry, { last_error: lastError }, now);
+    return expired.length;
+  });
+}
+
+/** Deletes finished messages older than the retention, a bounded number at a time. */
+export async function pruneFinished(database: Database, retentionMs: number, now = Date.now(), limit = 5_000): Promise<number> {
+  return transaction(database, async (trx) => {
+    const old = trx
+      .selectFrom("messages")
+      .select("id")
+      .where("state", "in", ["done", "cancelled"])
+      .where("finished_at", "<", now - retentionMs)
+      .limit(limit);
+    const result = await trx.deleteFrom("messages").where("id", "in", old).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  });
+}

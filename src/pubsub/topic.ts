@@ -1,0 +1,59 @@
+import type { Database, Executor } from "../db/database.js";
+import type { Logger } from "../logger.js";
+
+/** A message as a runner holds it: claimed, under a lease. */
+export interface ClaimedMessage {
+  id: number;
+  topic: string;
+  key: Record<string, unknown>;
+  data: Record<string, unknown>;
+  attempts: number;
+  maxAttempts: number;
+  leaseToken: string;
+}
+
+export interface HandlerContext {
+  database: Database;
+  logger: Logger;
+}
+
+/** What a handler did with a batch, computed outside any transaction. */
+export interface BatchOutcome {
+  /**
+   * Writes the effects of `messages` (those still leased to this runner) in
+   * the same transaction that acks them: effects and acks commit together.
+   */
+  commit(trx: Executor, messages: ClaimedMessage[]): Promise<void>;
+  /** Messages that failed on their own, with why; the rest of the batch still commits. */
+  failed?: Map<number, string>;
+}
+
+export interface Backoff {
+  baseMs: number;
+  maxMs: number;
+}
+
+/**
+ * A topic, registered in code: how its keys are checked and normalized, how
+ * often a message is tried, and the handler that processes batches of them.
+ */
+export interface TopicDefinition {
+  name: string;
+  description: string;
+  /**
+   * Validates and normalizes a key before anything is written (throws
+   * `invalid_key` or a not-found error); may read the database to resolve
+   * defaults such as "the latest version".
+   */
+  normalizeKey(ex: Executor, key: unknown): Promise<Record<string, unknown>>;
+  maxAttempts: number;
+  backoff: Backoff;
+  /** Messages per claim: small enough to finish well inside the lease. */
+  batchSize: number;
+  handle(messages: ClaimedMessage[], context: HandlerContext): Promise<BatchOutcome>;
+}
+
+/** Equal keys must be equal strings for dedup: fields sorted, no whitespace. */
+export function canonicalKey(key: Record<string, unknown>): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(key).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+}
