@@ -41,7 +41,8 @@ export function parseTimestamp(input: unknown, field: string, options: ParseOpti
   if (typeof input === "number") return checkEpoch(input, field);
   if (typeof input !== "string") throw invalid(field, "expected an ISO-8601 string or epoch milliseconds");
   const text = input.trim();
-  if (/^\d+$/.test(text)) return checkEpoch(Number(text), field);
+  // Signed: epoch ms before 1970 are accepted as a number, so they are as a string too.
+  if (/^-?\d+$/.test(text)) return checkEpoch(Number(text), field);
   const m = ISO.exec(text);
   if (!m) {
     throw invalid(field, `'${input.slice(0, 40)}' is not ISO-8601 (e.g. 2026-03-01 or 2026-03-01T12:30:00Z)`);

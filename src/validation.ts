@@ -62,3 +62,14 @@ export const jsonObjectSchema = z.record(z.string(), z.unknown()).superRefine((v
 export const timestampInput = z
   .union([z.string(), z.number()])
   .describe("ISO-8601 (no zone means UTC) or epoch milliseconds");
+
+/**
+ * A whole number from a path or query string, strictly decimal: `z.coerce`
+ * would also take `1e3`, `0x10`, ` 1` or `+1`.
+ */
+export const intParam = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^-?\d{1,16}$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));

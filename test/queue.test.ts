@@ -19,11 +19,15 @@ describe.each(BACKENDS)("queue on %s", (backend) => {
   afterEach(() => t.cleanup());
 
   const send = (id: string, data: Record<string, unknown> = {}) =>
-    transaction(t.database, (trx) => publish(trx, t.runtime.topics, { topic: TEST_TOPIC, key: { id }, data }));
+    transaction(t.database, (trx) =>
+      publish(trx, t.runtime.topics, { topic: TEST_TOPIC, key: { id }, data }),
+    );
   const effects = async () =>
-    (await t.database.db.selectFrom("analysis_runs").select("item_id").orderBy("item_id").execute()).map((r) => r.item_id);
+    (await t.database.db.selectFrom("analysis_runs").select("item_id").orderBy("item_id").execute()).map(
+      (r) => r.item_id,
+    );
   const stateOf = async (id: number) =>
-    (await t.database.db.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirstOrThrow());
+    await t.database.db.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
 
   it("dedups a key while it is pending, not once it runs", async () => {
     const first = await send("a");
@@ -69,7 +73,11 @@ describe.each(BACKENDS)("queue on %s", (backend) => {
     const { id } = await send("bad", { reject: true });
     let report = await tick(t.runtime);
     expect(report).toMatchObject({ processed: 1, failed: 1, dead_lettered: 0, remaining: 1 });
-    expect(await stateOf(id)).toMatchObject({ state: "pending", attempts: 1, last_error: "rejected by handler" });
+    expect(await stateOf(id)).toMatchObject({
+      state: "pending",
+      attempts: 1,
+      last_error: "rejected by handler",
+    });
     for (let i = 0; i < 20 && report.remaining > 0; i++) {
       await sleep(50);
       report = await tick(t.runtime);
@@ -96,7 +104,8 @@ describe.each(BACKENDS)("queue on %s", (backend) => {
 
   it("one poisoned message in a batch of 100 fails alone", async () => {
     t.runtime.topics = testTopics({ batchSize: 100 });
-    for (let i = 0; i < 100; i++) await send(`m${String(i).padStart(3, "0")}`, i === 37 ? { poison: true } : {});
+    for (let i = 0; i < 100; i++)
+      await send(`m${String(i).padStart(3, "0")}`, i === 37 ? { poison: true } : {});
     const report = await tick(t.runtime, { maxMessages: 100 });
     expect(report).toMatchObject({ processed: 100, succeeded: 99, failed: 1 });
     const done = await effects();

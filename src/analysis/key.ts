@@ -42,7 +42,9 @@ export async function normalizeAnalysisKey(ex: Executor, key: unknown): Promise<
   const fields = key as Record<string, unknown>;
   const unknown = Object.keys(fields).filter((f) => !FIELDS.has(f));
   if (unknown.length > 0) {
-    throw invalid(`unknown field ${unknown.map((f) => `'${f}'`).join(", ")}; use conversation_fs_id, or note_id with note_version`);
+    throw invalid(
+      `unknown field ${unknown.map((f) => `'${f}'`).join(", ")}; use conversation_fs_id, or note_id with note_version`,
+    );
   }
   const hasConversation = present(fields.conversation_fs_id);
   const hasNote = present(fields.note_id);
@@ -51,7 +53,11 @@ export async function normalizeAnalysisKey(ex: Executor, key: unknown): Promise<
   }
   if (hasConversation) {
     const fsId = checkId("conversation_fs_id", fields.conversation_fs_id);
-    const found = await ex.selectFrom("conversations").select("fs_id").where("fs_id", "=", fsId).executeTakeFirst();
+    const found = await ex
+      .selectFrom("conversations")
+      .select("fs_id")
+      .where("fs_id", "=", fsId)
+      .executeTakeFirst();
     if (!found) throw conversationNotFound(fsId);
     return { conversation_fs_id: fsId };
   }
@@ -61,8 +67,13 @@ export async function normalizeAnalysisKey(ex: Executor, key: unknown): Promise<
   }
   const noteId = checkId("note_id", fields.note_id);
   const wanted = present(fields.note_version) ? parseVersion(fields.note_version) : undefined;
-  const note = await ex.selectFrom("notes").select("latest_version").where("note_id", "=", noteId).executeTakeFirst();
+  const note = await ex
+    .selectFrom("notes")
+    .select("latest_version")
+    .where("note_id", "=", noteId)
+    .executeTakeFirst();
   if (!note) throw noteNotFound(noteId);
-  if (wanted !== undefined && wanted > note.latest_version) throw noteVersionNotFound(noteId, wanted, note.latest_version);
+  if (wanted !== undefined && wanted > note.latest_version)
+    throw noteVersionNotFound(noteId, wanted, note.latest_version);
   return { note_id: noteId, note_version: wanted ?? note.latest_version };
 }

@@ -30,7 +30,9 @@ async function existingItems(ex: Executor, targets: Target[]): Promise<Set<strin
 }
 
 function itemRef(key: AnalysisKey): string {
-  return "conversation_fs_id" in key ? `c\u0000${key.conversation_fs_id}` : `n\u0000${key.note_id}\u0000${key.note_version}`;
+  return "conversation_fs_id" in key
+    ? `c\u0000${key.conversation_fs_id}`
+    : `n\u0000${key.note_id}\u0000${key.note_version}`;
 }
 
 /**
@@ -63,7 +65,8 @@ async function handle(messages: ClaimedMessage[], context: HandlerContext): Prom
 export function analysisTopic(): TopicDefinition {
   return {
     name: ANALYSIS_TOPIC,
-    description: "Analyze (label) one conversation or one note version. Key: {conversation_fs_id} or {note_id, note_version}.",
+    description:
+      "Analyze (label) one conversation or one note version. Key: {conversation_fs_id} or {note_id, note_version}.",
     normalizeKey: normalizeAnalysisKey,
     maxAttempts: 5,
     backoff: { baseMs: 1_000, maxMs: 5 * 60_000 },

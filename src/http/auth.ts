@@ -32,6 +32,8 @@ export function installAuth(app: FastifyInstance, token: string): void {
     if (!isApiPath(routedPath(request))) return;
     const presented = BEARER.exec(request.headers.authorization ?? "")?.[1];
     if (presented !== undefined && tokenMatches(presented, token)) return;
+    // RFC 6750: a 401 names the scheme it wants, so clients and proxies know what to send.
+    reply.header("www-authenticate", 'Bearer realm="relabel"');
     return sendError(new AppError("unauthorized"), request, reply);
   });
 }

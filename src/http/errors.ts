@@ -3,14 +3,24 @@ import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { AppError, type ErrorCode, errorBody } from "../errors.js";
 
 /** Fastify's own errors, mapped onto the catalog so every error body has one shape. */
-const FASTIFY_CODES: Record<string, ErrorCode> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: "body_too_large",
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
-  FST_ERR_CTP_EMPTY_JSON_BODY: "invalid_json",
-  FST_ERR_CTP_INVALID_JSON_BODY: "invalid_json",
-  FST_ERR_MAX_PARAM_LENGTH: "uri_too_long",
-  FST_ERR_BAD_URL: "bad_request",
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message?: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: "body_too_large" },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: "unsupported_media_type" },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: "invalid_json" },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: "invalid_json" },
+  FST_ERR_MAX_PARAM_LENGTH: { code: "uri_too_long" },
+  FST_ERR_BAD_URL: {
+    code: "bad_request",
+    message: "The URL path is malformed: a %-escape is incomplete or does not decode to valid UTF-8.",
+  },
 };
+
+/**
+ * PostgreSQL refuses text it cannot store (NUL, invalid UTF-8) with these
+ * codes. Such a value can only have come from the request, so it is the
+ * client's error, not a 500; SQLite would have stored it.
+ */
+const PG_UNSTORABLE_TEXT = new Set(["22021", "22P05"]);
 
 function validationError(err: {
   validation: { instancePath: string; message?: string }[];
@@ -28,17 +38,20 @@ function validationError(err: {
 /** Turns anything thrown into a catalog error; unknown errors become `internal` (logged, never shown). */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const fastifyError = err as FastifyError;
+  // Anything can be thrown, null and strings included; only an object carries a code or a status.
+  if (typeof err !== "object" || err === null) return new AppError("internal");
   if (hasZodFastifySchemaValidationErrors(err)) return validationError(err);
-  const code = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
-  if (code) return new AppError(code);
-  if (err instanceof SyntaxError && fastifyError.statusCode === 400) {
-    // JSON.parse's messages say what is wrong and where; prototype-poisoning keys land here too.
-    return new AppError("invalid_json", `The body is not acceptable JSON: ${err.message}`);
+  const { code, statusCode: status, message } = err as Partial<FastifyError>;
+  // hasOwn: an error whose code is, say, "constructor" must not find Object.prototype's.
+  const known = code !== undefined && Object.hasOwn(FASTIFY_CODES, code) ? FASTIFY_CODES[code] : undefined;
+  if (known) return new AppError(known.code, known.message);
+  if (code !== undefined && PG_UNSTORABLE_TEXT.has(code)) {
+    return new AppError(
+      "bad_request",
+      "A value in the request contains characters that cannot be stored (e.g. NUL).",
+    );
   }
-  const status = fastifyError.statusCode;
-  if (status !== undefined && status >= 400 && status < 500)
-    return new AppError("bad_request", fastifyError.message);
+  if (status !== undefined && status >= 400 && status < 500) return new AppError("bad_request", message);
   return new AppError("internal");
 }
 

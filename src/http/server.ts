@@ -5,13 +5,27 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fast
 import { installAuth } from "./auth.js";
 import type { AppContext } from "./context.js";
 import { installErrorHandling, sendError, toAppError } from "./errors.js";
+import { parseJsonBody } from "./json-body.js";
 import { conversationRoutes } from "./routes/conversations.js";
 import { healthRoutes } from "./routes/health.js";
 import { noteRoutes } from "./routes/notes.js";
+import { publishRoute, pubsubRoutes } from "./routes/pubsub.js";
+import { tickRoute } from "./routes/tick.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
-/** Ids are at most 255 characters; percent-encoded, one can take up to 12 bytes (4 UTF-8 bytes as %XX). */
-const MAX_PARAM_LENGTH = 255 * 12;
+/**
+ * Ids are at most 255 characters (code points). The router measures a param
+ * after percent-decoding, in UTF-16 code units, so 255 of them take at most
+ * 510; anything longer is answered 414 before it is even validated.
+ */
+const MAX_PARAM_LENGTH = 255 * 2;
+
+/** Only `/api` needs the token; the spec says so, overriding its document-wide bearer requirement. */
+const transform: typeof jsonSchemaTransform = (input) => {
+  const out = jsonSchemaTransform(input);
+  if (input.url === "/api" || input.url.startsWith("/api/")) return out;
+  return { ...out, schema: { ...out.schema, security: [] } };
+};
 
 export interface ServerOptions extends AppContext {
   token: string;
@@ -28,6 +42,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
   });
+  app.removeContentTypeParser(["application/json", "text/plain"]);
+  app.addContentTypeParser("application/json", { parseAs: "string" }, parseJsonBody);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
@@ -42,7 +58,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform,
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
@@ -51,5 +67,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   healthRoutes(app, options);
   conversationRoutes(app, options);
   noteRoutes(app, options);
+  pubsubRoutes(app, options);
+  // The runbook's own requests send JSON as text/plain; only their routes accept that.
+  await app.register(async (runbook) => {
+    runbook.addContentTypeParser("text/plain", { parseAs: "string" }, parseJsonBody);
+    publishRoute(runbook, options);
+    tickRoute(runbook, options);
+  });
   return app;
 }

@@ -119,8 +119,7 @@ export async function putConversation(
 
 export async function getConversation(ex: Executor, fsId: string): Promise<Conversation> {
   const row = await ex.selectFrom("conversations").selectAll().where("fs_id", "=", fsId).executeTakeFirst();
-  if (!row)
-    throw conversationNotFound(fsId);
+  if (!row) throw conversationNotFound(fsId);
   return toConversation(row);
 }
 

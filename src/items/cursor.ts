@@ -1,4 +1,5 @@
 import { AppError } from "../errors.js";
+import { idSchema } from "../validation.js";
 
 /**
  * Keyset pagination cursors: the (timestamp, id) of the last item of a page,
@@ -16,7 +17,7 @@ export function encodeCursor(position: Position): string {
 export function decodeCursor(cursor: string): Position {
   try {
     const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(value) && Number.isSafeInteger(value[0]) && typeof value[1] === "string") {
+    if (Array.isArray(value) && Number.isSafeInteger(value[0]) && idSchema.safeParse(value[1]).success) {
       return { at: value[0], id: value[1] };
     }
   } catch {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AppError } from "../errors.js";
 import { parseTimestamp } from "../time.js";
+import { intParam } from "../validation.js";
 import { decodeCursor, type Position } from "./cursor.js";
 
 /** Query of a list: a time range over last activity, a cursor and a page size. */
@@ -14,7 +15,7 @@ export const listQuerySchema = z.strictObject({
     .optional()
     .describe("inclusive upper bound on last activity; a date alone means the end of that day"),
   cursor: z.string().optional().describe("next_cursor of the previous page"),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: intParam(1, 1000).default(100),
 });
 
 export type ListQuery = z.infer<typeof listQuerySchema>;

@@ -75,7 +75,8 @@ export async function redrive(
         .where("id", ">", afterId)
         .orderBy("id")
         .limit(REDRIVE_CHUNK);
-      if (selection.ids !== undefined) q = q.where("id", "in", selection.ids.length > 0 ? selection.ids : [-1]);
+      if (selection.ids !== undefined)
+        q = q.where("id", "in", selection.ids.length > 0 ? selection.ids : [-1]);
       if (selection.topic !== undefined) q = q.where("topic", "=", selection.topic);
       const ids = (await q.execute()).map((r) => r.id);
       if (ids.length === 0) return true;

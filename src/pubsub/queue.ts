@@ -106,7 +106,13 @@ export async function fail(
     if (message.attempts >= message.maxAttempts) {
       await trx
         .updateTable("messages")
-        .set({ state: "failed", finished_at: now, lease_token: null, lease_expires_at: null, last_error: lastError })
+        .set({
+          state: "failed",
+          finished_at: now,
+          lease_token: null,
+          lease_expires_at: null,
+          last_error: lastError,
+        })
         .where("id", "=", message.id)
         .execute();
       return "dead";
@@ -143,7 +149,14 @@ export async function requeue(
     .groupBy(["topic", "key"]);
   const folded = await chosen().set(fold).where(twinPending).executeTakeFirst();
   const requeued = await chosen()
-    .set({ run_at: now, ...patch, state: "pending", finished_at: null, lease_token: null, lease_expires_at: null })
+    .set({
+      run_at: now,
+      ...patch,
+      state: "pending",
+      finished_at: null,
+      lease_token: null,
+      lease_expires_at: null,
+    })
     .where("id", "in", firstPerKey)
     .executeTakeFirst();
   const duplicates = await chosen().set(fold).executeTakeFirst();
@@ -157,7 +170,11 @@ export async function requeue(
  * Recovers messages whose lease expired (their runner died or stalled): back
  * to pending, or dead-lettered when that was their last attempt.
  */
-export async function reapExpiredLeases(database: Database, now = Date.now(), limit = 1_000): Promise<number> {
+export async function reapExpiredLeases(
+  database: Database,
+  now = Date.now(),
+  limit = 1_000,
+): Promise<number> {
   return transaction(database, async (trx) => {
     let query = trx
       .selectFrom("messages")
@@ -174,7 +191,13 @@ export async function reapExpiredLeases(database: Database, now = Date.now(), li
     if (dead.length > 0) {
       await trx
         .updateTable("messages")
-        .set({ state: "failed", finished_at: now, lease_token: null, lease_expires_at: null, last_error: lastError })
+        .set({
+          state: "failed",
+          finished_at: now,
+          lease_token: null,
+          lease_expires_at: null,
+          last_error: lastError,
+        })
         .where("id", "in", dead)
         .execute();
     }
@@ -185,7 +208,12 @@ export async function reapExpiredLeases(database: Database, now = Date.now(), li
 }
 
 /** Deletes finished messages older than the retention, a bounded number at a time. */
-export async function pruneFinished(database: Database, retentionMs: number, now = Date.now(), limit = 5_000): Promise<number> {
+export async function pruneFinished(
+  database: Database,
+  retentionMs: number,
+  now = Date.now(),
+  limit = 5_000,
+): Promise<number> {
   return transaction(database, async (trx) => {
     const old = trx
       .selectFrom("messages")

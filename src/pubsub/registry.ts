@@ -13,7 +13,9 @@ export class TopicRegistry {
     const topic = this.#topics.get(name);
     if (!topic) {
       const known = this.names();
-      throw new AppError("unknown_topic", `No topic '${name}'. Known topics: ${known.join(", ")}.`, { known_topics: known });
+      throw new AppError("unknown_topic", `No topic '${name}'. Known topics: ${known.join(", ")}.`, {
+        known_topics: known,
+      });
     }
     return topic;
   }

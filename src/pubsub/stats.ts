@@ -76,4 +76,3 @@ export function nextDueInMs(entries: Iterable<TopicBacklog>, now: number): numbe
   }
   return next;
 }
-

@@ -55,5 +55,7 @@ export interface TopicDefinition {
 
 /** Equal keys must be equal strings for dedup: fields sorted, no whitespace. */
 export function canonicalKey(key: Record<string, unknown>): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(key).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+  return JSON.stringify(
+    Object.fromEntries(Object.entries(key).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+  );
 }

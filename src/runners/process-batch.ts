@@ -38,7 +38,10 @@ async function failOne(
     report.failed++;
     if (outcome === "dead") report.deadLettered++;
   }
-  context.logger.warn({ topic: topic.name, message_id: message.id, attempt: message.attempts, outcome, error }, "message failed");
+  context.logger.warn(
+    { topic: topic.name, message_id: message.id, attempt: message.attempts, outcome, error },
+    "message failed",
+  );
 }
 
 /**

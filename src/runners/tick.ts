@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { pruneFinished, reapExpiredLeases, claim } from "../pubsub/queue.js";
+import { claim, pruneFinished, reapExpiredLeases } from "../pubsub/queue.js";
 import { backlog, nextDueInMs } from "../pubsub/stats.js";
 import { processBatch } from "./process-batch.js";
 import type { Runtime } from "./runtime.js";
@@ -59,7 +59,12 @@ export async function tick(runtime: Runtime, options: TickOptions = {}): Promise
     const stillBusy = [];
     for (const topic of active) {
       if (processed >= maxMessages || Date.now() >= deadline) break;
-      const batch = await claim(database, topic.name, Math.min(topic.batchSize, maxMessages - processed), runtime.leaseMs);
+      const batch = await claim(
+        database,
+        topic.name,
+        Math.min(topic.batchSize, maxMessages - processed),
+        runtime.leaseMs,
+      );
       if (batch.length === 0) continue;
       const report = await processBatch({ database, logger }, topic, batch);
       processed += batch.length;

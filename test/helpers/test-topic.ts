@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { analysisTopic } from "../../src/analysis/topic.js";
 import { AppError } from "../../src/errors.js";
 import { TopicRegistry } from "../../src/pubsub/registry.js";
 import type { ClaimedMessage, TopicDefinition } from "../../src/pubsub/topic.js";
-import { analysisTopic } from "../../src/analysis/topic.js";
 
 /**
  * A topic for queue tests. Its effect is a row in analysis_runs per message

@@ -13,11 +13,11 @@ import {
   noteVersionOutput,
 } from "../../items/notes.js";
 import { listQuerySchema, toListRange } from "../../items/range.js";
-import { idSchema } from "../../validation.js";
+import { idSchema, intParam } from "../../validation.js";
 import type { AppContext } from "../context.js";
 
 const params = z.strictObject({ note_id: idSchema });
-const versionParams = params.extend({ version: z.coerce.number().int().min(1).max(2_147_483_647) });
+const versionParams = params.extend({ version: intParam(1, 2_147_483_647) });
 const tags = ["notes"];
 
 export function noteRoutes(app: FastifyInstance, { database }: AppContext): void {

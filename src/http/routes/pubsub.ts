@@ -6,14 +6,16 @@ import { AppError } from "../../errors.js";
 import { listDeadLetters, redrive } from "../../pubsub/dead-letters.js";
 import { publish } from "../../pubsub/publish.js";
 import { backlog, processedSince } from "../../pubsub/stats.js";
-import { jsonObjectSchema } from "../../validation.js";
+import { intParam, jsonObjectSchema } from "../../validation.js";
 import type { AppContext } from "../context.js";
 
 const tags = ["pubsub"];
 
 const publishBody = z.strictObject({
   topic: z.string().min(1).describe("e.g. conversation_note_analysis"),
-  key: z.unknown().describe("an object; for conversation_note_analysis {conversation_fs_id} or {note_id, note_version}"),
+  key: z
+    .unknown()
+    .describe("an object; for conversation_note_analysis {conversation_fs_id} or {note_id, note_version}"),
   data: jsonObjectSchema.optional().describe("an object; defaults to {}"),
 });
 
@@ -31,14 +33,18 @@ export function publishRoute(app: FastifyInstance, context: AppContext): void {
     {
       schema: {
         tags,
-        summary: "Publish a message (a pending message with the same key is returned instead of a second one)",
-        description: "Accepts JSON sent as application/json or, as browsers' fetch does with a string body, text/plain.",
+        summary:
+          "Publish a message (a pending message with the same key is returned instead of a second one)",
+        description:
+          "Accepts JSON sent as application/json or, as browsers' fetch does with a string body, text/plain.",
         body: publishBody,
         response: { 202: publishedOutput },
       },
     },
     async (request, reply) => {
-      const published = await transaction(context.database, (trx) => publish(trx, context.topics, request.body));
+      const published = await transaction(context.database, (trx) =>
+        publish(trx, context.topics, request.body),
+      );
       return reply.code(202).send(published);
     },
   );
@@ -47,12 +53,16 @@ export function publishRoute(app: FastifyInstance, context: AppContext): void {
 const deadLetterQuery = z.strictObject({
   topic: z.string().optional(),
   cursor: z.string().regex(/^\d+$/, "must be a next_cursor from a previous page").optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: intParam(1, 1000).default(100),
 });
 
 const redriveBody = z
   .strictObject({
-    ids: z.array(z.number().int().positive()).max(10_000).optional().describe("dead letters to redrive; all if omitted"),
+    ids: z
+      .array(z.number().int().positive())
+      .max(10_000)
+      .optional()
+      .describe("dead letters to redrive; all if omitted"),
     topic: z.string().optional().describe("only this topic's dead letters"),
   })
   .optional();
@@ -62,7 +72,13 @@ export function pubsubRoutes(app: FastifyInstance, context: AppContext): void {
 
   r.get(
     "/api/internal/pubsub/dead-letters",
-    { schema: { tags, summary: "Dead-lettered messages (attempts used up), oldest first", querystring: deadLetterQuery } },
+    {
+      schema: {
+        tags,
+        summary: "Dead-lettered messages (attempts used up), oldest first",
+        querystring: deadLetterQuery,
+      },
+    },
     async (request) => {
       const { topic, cursor, limit } = request.query;
       if (topic !== undefined) context.topics.get(topic);
@@ -129,7 +145,8 @@ export function pubsubRoutes(app: FastifyInstance, context: AppContext): void {
             pending: b.pending,
             running: b.running,
             failed: b.failed,
-            oldest_pending_age_ms: b.oldestPendingCreatedAt === null ? null : Math.max(0, now - b.oldestPendingCreatedAt),
+            oldest_pending_age_ms:
+              b.oldestPendingCreatedAt === null ? null : Math.max(0, now - b.oldestPendingCreatedAt),
             processed_last_minute: processed.get(topic) ?? 0,
           };
         }),

@@ -2,23 +2,20 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { TICK_CAPS, TICK_DEFAULTS, tick } from "../../runners/tick.js";
+import { intParam } from "../../validation.js";
 import type { AppContext } from "../context.js";
 
 const tickQuery = z.strictObject({
-  max_messages: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(TICK_CAPS.maxMessages)
+  max_messages: intParam(1, TICK_CAPS.maxMessages)
     .default(TICK_DEFAULTS.maxMessages)
-    .describe(`messages to process at most (default ${TICK_DEFAULTS.maxMessages}, cap ${TICK_CAPS.maxMessages})`),
-  max_ms: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(TICK_CAPS.maxMs)
+    .describe(
+      `messages to process at most (default ${TICK_DEFAULTS.maxMessages}, cap ${TICK_CAPS.maxMessages})`,
+    ),
+  max_ms: intParam(1, TICK_CAPS.maxMs)
     .default(TICK_DEFAULTS.maxMs)
-    .describe(`time budget, checked between batches (default ${TICK_DEFAULTS.maxMs}, cap ${TICK_CAPS.maxMs})`),
+    .describe(
+      `time budget, checked between batches (default ${TICK_DEFAULTS.maxMs}, cap ${TICK_CAPS.maxMs})`,
+    ),
 });
 
 const topicTick = z.object({
@@ -51,6 +48,7 @@ export function tickRoute(app: FastifyInstance, context: AppContext): void {
         },
       },
     },
-    async (request) => tick(context, { maxMessages: request.query.max_messages, maxMs: request.query.max_ms }),
+    async (request) =>
+      tick(context, { maxMessages: request.query.max_messages, maxMs: request.query.max_ms }),
   );
 }
