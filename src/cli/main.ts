@@ -4,6 +4,7 @@ import { ConfigError } from "../config.js";
 import { AppError } from "../errors.js";
 import { importCommand } from "./import.js";
 import { migrateCommand } from "./migrate.js";
+import { queueCommands } from "./queue-commands.js";
 import { serveCommand } from "./serve.js";
 import { packageVersion } from "./version.js";
 
@@ -16,6 +17,7 @@ const program = new Command()
 serveCommand(program);
 migrateCommand(program);
 importCommand(program);
+queueCommands(program);
 
 try {
   await program.parseAsync(process.argv);

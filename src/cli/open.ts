@@ -2,6 +2,8 @@ import type { Config } from "../config.js";
 import { type Database, openDatabase } from "../db/database.js";
 import { migrate } from "../db/migrate.js";
 import type { Logger } from "../logger.js";
+import type { Runtime } from "../runners/runtime.js";
+import { defaultTopics } from "../runners/topics.js";
 
 /** Opens the configured database and brings its schema up to date. */
 export async function openMigrated(config: Config, logger: Logger): Promise<Database> {
@@ -15,4 +17,16 @@ export async function openMigrated(config: Config, logger: Logger): Promise<Data
     await database.close();
     throw err;
   }
+}
+
+/** A migrated database with this build's topics and the configured queue settings. */
+export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  const database = await openMigrated(config, logger);
+  return {
+    database,
+    logger,
+    topics: defaultTopics(),
+    leaseMs: config.leaseMs,
+    retentionMs: config.retentionMs,
+  };
 }

@@ -2,6 +2,8 @@ import cliProgress from "cli-progress";
 
 export interface Progress {
   update(value: number, detail?: string): void;
+  /** For work whose size is learned as it goes. */
+  setTotal?(total: number): void;
   stop(): void;
 }
 
@@ -24,16 +26,21 @@ export function createProgress(label: string, total: number, unit: string): Prog
     bar.start(total, 0, { detail: "" });
     return {
       update: (value, detail = "") => bar.update(value, { detail }),
+      setTotal: (value) => bar.setTotal(value),
       stop: () => bar.stop(),
     };
   }
   let last = Date.now();
+  let size = total;
   return {
+    setTotal(value) {
+      size = value;
+    },
     update(value, detail = "") {
       const now = Date.now();
       if (now - last < PLAIN_EVERY_MS) return;
       last = now;
-      process.stderr.write(`${label}: ${value}/${total} ${unit} ${detail}\n`);
+      process.stderr.write(`${label}: ${value}/${size} ${unit} ${detail}\n`);
     },
     stop() {},
   };

@@ -3,8 +3,7 @@ import { resolveApiToken } from "../auth/token.js";
 import { ConfigError, isLoopback, loadConfig } from "../config.js";
 import { buildServer } from "../http/server.js";
 import { createLogger } from "../logger.js";
-import { defaultTopics } from "../runners/topics.js";
-import { openMigrated } from "./open.js";
+import { openRuntime } from "./open.js";
 import { packageVersion } from "./version.js";
 
 /** How long a stop may take before the process exits anyway. */
@@ -30,14 +29,8 @@ export function serveCommand(program: Command): void {
       }
       const { token, source } = resolveApiToken(config);
       const logger = createLogger(config.logLevel);
-      const database = await openMigrated(config, logger);
-      const runtime = {
-        database,
-        logger,
-        topics: defaultTopics(),
-        leaseMs: config.leaseMs,
-        retentionMs: config.retentionMs,
-      };
+      const runtime = await openRuntime(config, logger);
+      const { database } = runtime;
       const app = await buildServer({ ...runtime, token, version: packageVersion() });
       if (source.kind === "file") {
         // The token itself goes only to a person at a terminal, never into logs.
