@@ -6,6 +6,7 @@ import { importCommand } from "./import.js";
 import { migrateCommand } from "./migrate.js";
 import { queueCommands } from "./queue-commands.js";
 import { serveCommand } from "./serve.js";
+import { workerCommand } from "./worker.js";
 import { packageVersion } from "./version.js";
 
 const program = new Command()
@@ -15,6 +16,7 @@ const program = new Command()
   .exitOverride();
 
 serveCommand(program);
+workerCommand(program);
 migrateCommand(program);
 importCommand(program);
 queueCommands(program);

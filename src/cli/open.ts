@@ -2,6 +2,7 @@ import type { Config } from "../config.js";
 import { type Database, openDatabase } from "../db/database.js";
 import { migrate } from "../db/migrate.js";
 import type { Logger } from "../logger.js";
+import { createWakeups } from "../pubsub/wakeups.js";
 import type { Runtime } from "../runners/runtime.js";
 import { defaultTopics } from "../runners/topics.js";
 
@@ -20,13 +21,19 @@ export async function openMigrated(config: Config, logger: Logger): Promise<Data
 }
 
 /** A migrated database with this build's topics and the configured queue settings. */
-export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
+export async function openRuntime(config: Config, logger: Logger): Promise<Runtime & { close(): Promise<void> }> {
   const database = await openMigrated(config, logger);
+  const wakeups = await createWakeups(database, logger);
   return {
     database,
     logger,
     topics: defaultTopics(),
+    wakeups,
     leaseMs: config.leaseMs,
     retentionMs: config.retentionMs,
+    async close() {
+      await wakeups.close();
+      await database.close();
+    },
   };
 }

@@ -22,7 +22,7 @@ async function withRuntime<T>(
   try {
     return await fn(runtime);
   } finally {
-    await runtime.database.close();
+    await runtime.close();
   }
 }
 
@@ -62,7 +62,7 @@ export function queueCommands(program: Command): void {
       await withRuntime(opts.databaseUrl, async (runtime) => {
         print(
           await transaction(runtime.database, (trx) =>
-            publish(trx, runtime.topics, { topic: opts.topic, key, data }),
+            publish(trx, runtime, { topic: opts.topic, key, data }),
           ),
         );
       });

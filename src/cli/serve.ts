@@ -3,24 +3,25 @@ import { resolveApiToken } from "../auth/token.js";
 import { ConfigError, isLoopback, loadConfig } from "../config.js";
 import { buildServer } from "../http/server.js";
 import { createLogger } from "../logger.js";
+import { RunnerPool } from "../runners/worker.js";
+import { stopGracefully } from "./lifecycle.js";
 import { openRuntime } from "./open.js";
 import { packageVersion } from "./version.js";
-
-/** How long a stop may take before the process exits anyway. */
-export const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export function serveCommand(program: Command): void {
   program
     .command("serve")
-    .description("Migrate the database and serve the HTTP API")
+    .description("Migrate the database, serve the HTTP API and run runners")
     .option("-p, --port <port>", "port to listen on (env PORT, default 3000)")
     .option("-H, --host <host>", "interface to listen on (env HOST, default 127.0.0.1)")
     .option("-d, --database-url <url>", "database (env DATABASE_URL, default sqlite:./data/relabel.db)")
-    .action(async (opts: { port?: string; host?: string; databaseUrl?: string }) => {
+    .option("-w, --workers <n>", "runner loops in this process (env RELABEL_WORKERS, default 1; 0 = ticks only)")
+    .action(async (opts: { port?: string; host?: string; databaseUrl?: string; workers?: string }) => {
       const config = loadConfig(process.env, {
         PORT: opts.port,
         HOST: opts.host,
         DATABASE_URL: opts.databaseUrl,
+        RELABEL_WORKERS: opts.workers,
       });
       if (!isLoopback(config.host) && !config.apiToken) {
         throw new ConfigError(
@@ -30,7 +31,6 @@ export function serveCommand(program: Command): void {
       const { token, source } = resolveApiToken(config);
       const logger = createLogger(config.logLevel);
       const runtime = await openRuntime(config, logger);
-      const { database } = runtime;
       const app = await buildServer({ ...runtime, token, version: packageVersion() });
       if (source.kind === "file") {
         // The token itself goes only to a person at a terminal, never into logs.
@@ -38,19 +38,14 @@ export function serveCommand(program: Command): void {
         else logger.info({ tokenFile: source.path }, "API token is in this file");
       }
       await app.listen({ port: config.port, host: config.host });
-      logger.info({ database: database.description }, "relabel is serving");
+      logger.info({ database: runtime.database.description, workers: config.workers }, "relabel is serving");
 
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        logger.info({ signal }, "stopping");
-        setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref();
+      const pool = new RunnerPool(runtime, { concurrency: config.workers });
+      pool.start();
+      stopGracefully(logger, async () => {
         await app.close();
-        await database.close();
-        process.exit(0);
-      };
-      process.on("SIGTERM", () => void stop("SIGTERM"));
-      process.on("SIGINT", () => void stop("SIGINT"));
+        await pool.stop();
+        await runtime.close();
+      });
     });
 }

@@ -19,6 +19,8 @@ export interface Database {
   execScript(executor: Executor, script: string): Promise<void>;
   close(): Promise<void>;
   pool?: pg.Pool;
+  /** PostgreSQL only: for connections outside the pool (the wake-up listener). */
+  connectionString?: string;
 }
 
 export function openDatabase(target: DatabaseTarget, logger?: Logger): Database {

@@ -38,6 +38,7 @@ export function openPostgres(url: string, logger?: Logger): Database {
     },
     close: () => db.destroy(),
     pool,
+    connectionString: url,
   };
 }
 

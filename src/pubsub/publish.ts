@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Executor } from "../db/database.js";
 import type { TopicRegistry } from "./registry.js";
+import type { Wakeups } from "./wakeups.js";
 import { canonicalKey } from "./topic.js";
 
 export interface PublishInput {
@@ -9,6 +10,12 @@ export interface PublishInput {
   data?: Record<string, unknown>;
   /** Lower runs first: 0 for live work (the default), higher for bulk work. */
   priority?: number;
+}
+
+/** What publishing needs: the topics, and a way to wake idle runners. */
+export interface Publisher {
+  topics: TopicRegistry;
+  wakeups: Wakeups;
 }
 
 export interface Published {
@@ -25,11 +32,11 @@ export interface Published {
  */
 export async function publish(
   trx: Executor,
-  registry: TopicRegistry,
+  publisher: Publisher,
   input: PublishInput,
   now = Date.now(),
 ): Promise<Published> {
-  const topic = registry.get(input.topic);
+  const topic = publisher.topics.get(input.topic);
   const key = await topic.normalizeKey(trx, input.key);
   const keyText = canonicalKey(key);
   const priority = input.priority ?? 0;
@@ -52,7 +59,10 @@ export async function publish(
       .onConflict((oc) => oc.columns(["topic", "key"]).where(sql<boolean>`state = 'pending'`).doNothing())
       .returning("id")
       .executeTakeFirst();
-    if (inserted) return { id: inserted.id, topic: topic.name, key, deduplicated: false };
+    if (inserted) {
+      await publisher.wakeups.notify(trx, topic.name);
+      return { id: inserted.id, topic: topic.name, key, deduplicated: false };
+    }
     const existing = await trx
       .selectFrom("messages")
       .select(["id", "priority"])

@@ -225,3 +225,28 @@ export async function pruneFinished(
     return Number(result.numDeletedRows);
   });
 }
+
+/** Pushes the lease of messages this runner still holds further out; returns how many it holds. */
+export async function extendLease(
+  database: Database,
+  messages: ClaimedMessage[],
+  leaseMs: number,
+  now = Date.now(),
+): Promise<number> {
+  const token = messages[0]?.leaseToken;
+  if (token === undefined) return 0;
+  return transaction(database, async (trx) => {
+    const result = await trx
+      .updateTable("messages")
+      .set({ lease_expires_at: now + leaseMs })
+      .where(
+        "id",
+        "in",
+        messages.map((m) => m.id),
+      )
+      .where("state", "=", "running")
+      .where("lease_token", "=", token)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  });
+}

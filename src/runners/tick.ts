@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { claim, pruneFinished, reapExpiredLeases } from "../pubsub/queue.js";
 import { backlog, nextDueInMs } from "../pubsub/stats.js";
-import { processBatch } from "./process-batch.js";
+import { runBatch } from "./run-batch.js";
 import type { Runtime } from "./runtime.js";
 
 export const TICK_DEFAULTS = { maxMessages: 1_000, maxMs: 5_000 } as const;
@@ -45,7 +45,7 @@ export async function tick(runtime: Runtime, options: TickOptions = {}): Promise
   const start = Date.now();
   const maxMessages = Math.min(options.maxMessages ?? TICK_DEFAULTS.maxMessages, TICK_CAPS.maxMessages);
   const deadline = start + Math.min(options.maxMs ?? TICK_DEFAULTS.maxMs, TICK_CAPS.maxMs);
-  const { database, logger } = runtime;
+  const { database } = runtime;
   await reapExpiredLeases(database);
   await pruneFinished(database, runtime.retentionMs);
 
@@ -66,7 +66,7 @@ export async function tick(runtime: Runtime, options: TickOptions = {}): Promise
         runtime.leaseMs,
       );
       if (batch.length === 0) continue;
-      const report = await processBatch({ database, logger }, topic, batch);
+      const report = await runBatch(runtime, topic, batch);
       processed += batch.length;
       const t = topics[topic.name] as TopicTick;
       t.processed += batch.length;

@@ -2,6 +2,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fas
 import { pino } from "pino";
 import { buildServer } from "../../src/http/server.js";
 import type { TopicRegistry } from "../../src/pubsub/registry.js";
+import { createWakeups } from "../../src/pubsub/wakeups.js";
 import type { Runtime } from "../../src/runners/runtime.js";
 import { defaultTopics } from "../../src/runners/topics.js";
 import { type Backend, type FreshDatabase, freshDatabase } from "./db.js";
@@ -18,14 +19,24 @@ export async function freshRuntime(
   options: { topics?: TopicRegistry; leaseMs?: number } = {},
 ): Promise<TestRuntime> {
   const fresh = await freshDatabase(backend);
+  const logger = pino({ level: "silent" });
+  const wakeups = await createWakeups(fresh.database, logger);
   const runtime: Runtime = {
     database: fresh.database,
-    logger: pino({ level: "silent" }),
+    logger,
     topics: options.topics ?? defaultTopics(),
+    wakeups,
     leaseMs: options.leaseMs ?? 30_000,
     retentionMs: 7 * 86_400_000,
   };
-  return { ...fresh, runtime };
+  return {
+    ...fresh,
+    runtime,
+    async cleanup() {
+      await wakeups.close();
+      await fresh.cleanup();
+    },
+  };
 }
 
 export interface TestApp extends TestRuntime {

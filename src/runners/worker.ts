@@ -1,0 +1,112 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { claim, pruneFinished, reapExpiredLeases } from "../pubsub/queue.js";
+import { runBatch } from "./run-batch.js";
+import type { Runtime } from "./runtime.js";
+
+export interface RunnerPoolOptions {
+  /** Concurrent runner loops in this process. */
+  concurrency: number;
+  /** Longest an idle runner sleeps before looking again (wake-ups usually come sooner). */
+  pollMs?: number;
+}
+
+const DEFAULT_POLL_MS = 1_000;
+const ERROR_BACKOFF_MS = { min: 100, max: 10_000 };
+
+/**
+ * Continuous runners: each loop claims a batch from every topic in turn,
+ * processes it, and sleeps when nothing is due until a wake-up or the poll
+ * interval. Any number of processes may run pools on one database; claims
+ * never hand a message to two runners.
+ */
+export class RunnerPool {
+  readonly #runtime: Runtime;
+  readonly #concurrency: number;
+  readonly #pollMs: number;
+  readonly #sleepers = new Set<() => void>();
+  #loops: Promise<void>[] = [];
+  #stopping = false;
+  #maintenance?: NodeJS.Timeout;
+  #unsubscribe?: () => void;
+
+  constructor(runtime: Runtime, options: RunnerPoolOptions) {
+    this.#runtime = runtime;
+    this.#concurrency = options.concurrency;
+    this.#pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  }
+
+  start(): void {
+    if (this.#concurrency === 0) return;
+    this.#unsubscribe = this.#runtime.wakeups.subscribe(() => this.#wakeAll());
+    // Recovering expired leases is cheap and idempotent; every process does it, so any survivor will.
+    this.#maintenance = setInterval(() => void this.#maintain(), Math.max(Math.floor(this.#runtime.leaseMs / 2), 100));
+    this.#maintenance.unref();
+    this.#loops = Array.from({ length: this.#concurrency }, () => this.#loop());
+  }
+
+  /** Stops claiming, lets every claimed batch finish (acked or failed), then resolves. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearInterval(this.#maintenance);
+    this.#unsubscribe?.();
+    this.#wakeAll();
+    await Promise.all(this.#loops);
+  }
+
+  async #maintain(): Promise<void> {
+    try {
+      await reapExpiredLeases(this.#runtime.database);
+      await pruneFinished(this.#runtime.database, this.#runtime.retentionMs);
+    } catch (err) {
+      this.#runtime.logger.warn({ err: (err as Error).message }, "lease recovery failed; will retry");
+    }
+  }
+
+  async #loop(): Promise<void> {
+    let errorDelay = ERROR_BACKOFF_MS.min;
+    while (!this.#stopping) {
+      try {
+        const worked = await this.#pass();
+        errorDelay = ERROR_BACKOFF_MS.min;
+        if (!worked) await this.#sleep(this.#pollMs);
+      } catch (err) {
+        // The database went away or refused: never crash, back off and try again.
+        this.#runtime.logger.warn({ err: (err as Error).message, retry_ms: errorDelay }, "runner pass failed");
+        await this.#sleep(errorDelay);
+        errorDelay = Math.min(errorDelay * 2, ERROR_BACKOFF_MS.max);
+      }
+    }
+  }
+
+  /** One claim from every topic; true if any had work. */
+  async #pass(): Promise<boolean> {
+    let worked = false;
+    for (const topic of this.#runtime.topics.all()) {
+      if (this.#stopping) break;
+      const batch = await claim(this.#runtime.database, topic.name, topic.batchSize, this.#runtime.leaseMs);
+      if (batch.length === 0) continue;
+      worked = true;
+      await runBatch(this.#runtime, topic, batch);
+      // better-sqlite3 is synchronous: let HTTP requests in between batches.
+      await yieldToEventLoop();
+    }
+    return worked;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#sleepers.add(done);
+    });
+  }
+
+  #wakeAll(): void {
+    for (const wake of [...this.#sleepers]) wake();
+  }
+}
