@@ -19,9 +19,7 @@ describe.each(BACKENDS)("queue on %s", (backend) => {
   afterEach(() => t.cleanup());
 
   const send = (id: string, data: Record<string, unknown> = {}) =>
-    transaction(t.database, (trx) =>
-      publish(trx, t.runtime, { topic: TEST_TOPIC, key: { id }, data }),
-    );
+    transaction(t.database, (trx) => publish(trx, t.runtime, { topic: TEST_TOPIC, key: { id }, data }));
   const effects = async () =>
     (await t.database.db.selectFrom("analysis_runs").select("item_id").orderBy("item_id").execute()).map(
       (r) => r.item_id,

@@ -15,7 +15,10 @@ export function stopGracefully(logger: Logger, stop: () => Promise<void>): void 
     stopping = true;
     logger.info({ signal }, "stopping: finishing claimed work");
     setTimeout(() => {
-      logger.error({ timeout_ms: SHUTDOWN_TIMEOUT_MS }, "stop timed out; exiting, leases will recover the rest");
+      logger.error(
+        { timeout_ms: SHUTDOWN_TIMEOUT_MS },
+        "stop timed out; exiting, leases will recover the rest",
+      );
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();
     stop().then(

@@ -6,8 +6,8 @@ import { importCommand } from "./import.js";
 import { migrateCommand } from "./migrate.js";
 import { queueCommands } from "./queue-commands.js";
 import { serveCommand } from "./serve.js";
-import { workerCommand } from "./worker.js";
 import { packageVersion } from "./version.js";
+import { workerCommand } from "./worker.js";
 
 const program = new Command()
   .name("relabel")

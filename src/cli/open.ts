@@ -21,7 +21,10 @@ export async function openMigrated(config: Config, logger: Logger): Promise<Data
 }
 
 /** A migrated database with this build's topics and the configured queue settings. */
-export async function openRuntime(config: Config, logger: Logger): Promise<Runtime & { close(): Promise<void> }> {
+export async function openRuntime(
+  config: Config,
+  logger: Logger,
+): Promise<Runtime & { close(): Promise<void> }> {
   const database = await openMigrated(config, logger);
   const wakeups = await createWakeups(database, logger);
   return {

@@ -15,7 +15,10 @@ export function serveCommand(program: Command): void {
     .option("-p, --port <port>", "port to listen on (env PORT, default 3000)")
     .option("-H, --host <host>", "interface to listen on (env HOST, default 127.0.0.1)")
     .option("-d, --database-url <url>", "database (env DATABASE_URL, default sqlite:./data/relabel.db)")
-    .option("-w, --workers <n>", "runner loops in this process (env RELABEL_WORKERS, default 1; 0 = ticks only)")
+    .option(
+      "-w, --workers <n>",
+      "runner loops in this process (env RELABEL_WORKERS, default 1; 0 = ticks only)",
+    )
     .action(async (opts: { port?: string; host?: string; databaseUrl?: string; workers?: string }) => {
       const config = loadConfig(process.env, {
         PORT: opts.port,

@@ -1,8 +1,8 @@
 import { sql } from "kysely";
 import type { Executor } from "../db/database.js";
 import type { TopicRegistry } from "./registry.js";
-import type { Wakeups } from "./wakeups.js";
 import { canonicalKey } from "./topic.js";
+import type { Wakeups } from "./wakeups.js";
 
 export interface PublishInput {
   topic: string;

@@ -75,7 +75,10 @@ export async function postgresWakeups(database: Database, url: string, logger: L
       delay = RECONNECT_MS.min;
       events.emit("wake", undefined);
     } catch (err) {
-      logger.warn({ err: (err as Error).message, retry_ms: delay }, "wake-up listener cannot connect; retrying");
+      logger.warn(
+        { err: (err as Error).message, retry_ms: delay },
+        "wake-up listener cannot connect; retrying",
+      );
       await next.end().catch(() => {});
       reconnectLater();
     }

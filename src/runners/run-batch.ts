@@ -8,7 +8,11 @@ import type { Runtime } from "./runtime.js";
  * extended every third of its length, so a slow batch is never taken from a
  * live runner, while a dead runner's batch is free again within one lease.
  */
-export async function runBatch(runtime: Runtime, topic: TopicDefinition, batch: ClaimedMessage[]): Promise<BatchReport> {
+export async function runBatch(
+  runtime: Runtime,
+  topic: TopicDefinition,
+  batch: ClaimedMessage[],
+): Promise<BatchReport> {
   const started = performance.now();
   const keeper = setInterval(
     () => {

@@ -39,7 +39,10 @@ export class RunnerPool {
     if (this.#concurrency === 0) return;
     this.#unsubscribe = this.#runtime.wakeups.subscribe(() => this.#wakeAll());
     // Recovering expired leases is cheap and idempotent; every process does it, so any survivor will.
-    this.#maintenance = setInterval(() => void this.#maintain(), Math.max(Math.floor(this.#runtime.leaseMs / 2), 100));
+    this.#maintenance = setInterval(
+      () => void this.#maintain(),
+      Math.max(Math.floor(this.#runtime.leaseMs / 2), 100),
+    );
     this.#maintenance.unref();
     this.#loops = Array.from({ length: this.#concurrency }, () => this.#loop());
   }
@@ -71,7 +74,10 @@ export class RunnerPool {
         if (!worked) await this.#sleep(this.#pollMs);
       } catch (err) {
         // The database went away or refused: never crash, back off and try again.
-        this.#runtime.logger.warn({ err: (err as Error).message, retry_ms: errorDelay }, "runner pass failed");
+        this.#runtime.logger.warn(
+          { err: (err as Error).message, retry_ms: errorDelay },
+          "runner pass failed",
+        );
         await this.#sleep(errorDelay);
         errorDelay = Math.min(errorDelay * 2, ERROR_BACKOFF_MS.max);
       }

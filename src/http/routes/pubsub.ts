@@ -42,9 +42,7 @@ export function publishRoute(app: FastifyInstance, context: AppContext): void {
       },
     },
     async (request, reply) => {
-      const published = await transaction(context.database, (trx) =>
-        publish(trx, context, request.body),
-      );
+      const published = await transaction(context.database, (trx) => publish(trx, context, request.body));
       return reply.code(202).send(published);
     },
   );
