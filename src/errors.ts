@@ -12,9 +12,15 @@ export const ERRORS = {
   invalid_id: { status: 400, message: "An id is not valid." },
   unknown_topic: { status: 400, message: "No such topic." },
   invalid_key: { status: 400, message: "The message key does not match the topic's key schema." },
+  invalid_taxonomy: { status: 400, message: "The taxonomy is not valid; see details.issues." },
   unauthorized: {
     status: 401,
-    message: "Missing or invalid credentials: send 'Authorization: Bearer <RELABEL_API_TOKEN>'.",
+    message:
+      "Missing or invalid credentials: send 'Authorization: Bearer <RELABEL_API_TOKEN>', or sign in at /console.",
+  },
+  cross_origin_refused: {
+    status: 403,
+    message: "A browser session may only change things from relabel's own pages (same origin).",
   },
   not_found: { status: 404, message: "No such route." },
   conversation_not_found: { status: 404, message: "No conversation with this fs_id." },

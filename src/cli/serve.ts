@@ -3,6 +3,7 @@ import { resolveApiToken } from "../auth/token.js";
 import { ConfigError, isLoopback, loadConfig } from "../config.js";
 import { buildServer } from "../http/server.js";
 import { createLogger } from "../logger.js";
+import { Metrics } from "../metrics.js";
 import { RunnerPool } from "../runners/worker.js";
 import { stopGracefully } from "./lifecycle.js";
 import { openRuntime } from "./open.js";
@@ -34,7 +35,9 @@ export function serveCommand(program: Command): void {
       const { token, source } = resolveApiToken(config);
       const logger = createLogger(config.logLevel);
       const runtime = await openRuntime(config, logger);
-      const app = await buildServer({ ...runtime, token, version: packageVersion() });
+      const metrics = new Metrics(runtime.database, () => runtime.topics.names());
+      runtime.observe = (topic, report, seconds) => metrics.observeBatch(topic, report, seconds);
+      const app = await buildServer({ ...runtime, token, metrics, version: packageVersion() });
       if (source.kind === "file") {
         // The token itself goes only to a person at a terminal, never into logs.
         if (process.stderr.isTTY) process.stderr.write(`\nAPI token (kept in ${source.path}): ${token}\n\n`);

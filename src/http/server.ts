@@ -2,6 +2,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { Metrics } from "../metrics.js";
 import { installAuth } from "./auth.js";
 import type { AppContext } from "./context.js";
 import { installErrorHandling, sendError, toAppError } from "./errors.js";
@@ -11,6 +12,7 @@ import { healthRoutes } from "./routes/health.js";
 import { noteRoutes } from "./routes/notes.js";
 import { publishRoute, pubsubRoutes } from "./routes/pubsub.js";
 import { tickRoute } from "./routes/tick.js";
+import { installSessions } from "./session.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /**
@@ -29,6 +31,8 @@ const transform: typeof jsonSchemaTransform = (input) => {
 
 export interface ServerOptions extends AppContext {
   token: string;
+  /** The process's metrics, shared with its runners; a server of its own otherwise. */
+  metrics?: Metrics;
   version?: string;
 }
 
@@ -63,7 +67,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
+  await installSessions(app, options.token);
   installAuth(app, options.token);
+  const metrics = options.metrics ?? new Metrics(options.database, () => options.topics.names());
+  metrics.instrument(app);
+  app.get(
+    "/metrics",
+    { schema: { tags: ["health"], summary: "Prometheus metrics" } },
+    async (_request, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
   healthRoutes(app, options);
   conversationRoutes(app, options);
   noteRoutes(app, options);
