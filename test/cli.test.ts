@@ -81,7 +81,10 @@ describe.each(BACKENDS)("processes sharing one %s database", (backend) => {
       runCli(["migrate"], { DATABASE_URL: url }),
       runCli(["migrate"], { DATABASE_URL: url }),
     ]);
-    expect(results.map((r) => r.code)).toEqual([0, 0]);
+    expect(
+      results.map((r) => r.code),
+      results.map((r) => r.stderr).join("\n"),
+    ).toEqual([0, 0]);
     const database = openDatabase(parseDatabaseUrl(url));
     try {
       const rows = await database.db.selectFrom("relabel_migrations").select("id").orderBy("id").execute();
