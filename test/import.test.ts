@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getConversation } from "../src/items/conversations.js";
 import { importFile, type Rejection } from "../src/items/import.js";
 import { getNote, getNoteVersion } from "../src/items/notes.js";
-import { BACKENDS, type FreshDatabase, freshDatabase } from "./helpers/db.js";
+import { freshRuntime, type TestRuntime } from "./helpers/app.js";
+import { BACKENDS } from "./helpers/db.js";
 
 function ndjson(lines: (object | string)[]): string {
   const dir = mkdtempSync(join(tmpdir(), "relabel-import-"));
@@ -15,9 +16,9 @@ function ndjson(lines: (object | string)[]): string {
 }
 
 describe.each(BACKENDS)("import on %s", (backend) => {
-  let f: FreshDatabase;
+  let f: TestRuntime;
   beforeEach(async () => {
-    f = await freshDatabase(backend);
+    f = await freshRuntime(backend);
   });
   afterEach(() => f.cleanup());
 
@@ -36,7 +37,7 @@ describe.each(BACKENDS)("import on %s", (backend) => {
       { type: "conversation", fs_id: "c3", updated_at: "2026-01-01T00:00:00Z" },
     ]);
     const rejected: Rejection[] = [];
-    const counts = await importFile(f.database, path, { batchSize: 3, onRejected: (r) => rejected.push(r) });
+    const counts = await importFile(f.database, f.runtime, path, { batchSize: 3, onRejected: (r) => rejected.push(r) });
     expect(counts).toMatchObject({ conversations: 2, note_versions: 2, skipped: 0, rejected: 6 });
     expect(rejected.map((r) => r.line)).toEqual([2, 4, 5, 8, 9, 10]);
     expect(rejected.find((r) => r.line === 5)?.message).toMatch(/created_at.*no day 30/);
@@ -54,8 +55,8 @@ describe.each(BACKENDS)("import on %s", (backend) => {
       { type: "note", note_id: "m", text: "only" },
       { type: "conversation", fs_id: "c", subject: "s", updated_at: "2026-01-01T00:00:00Z" },
     ];
-    expect(await importFile(f.database, ndjson(lines))).toMatchObject({ note_versions: 3, conversations: 1 });
-    expect(await importFile(f.database, ndjson(lines))).toMatchObject({
+    expect(await importFile(f.database, f.runtime, ndjson(lines))).toMatchObject({ note_versions: 3, conversations: 1 });
+    expect(await importFile(f.database, f.runtime, ndjson(lines))).toMatchObject({
       note_versions: 0,
       skipped: 3,
       rejected: 0,
@@ -66,6 +67,7 @@ describe.each(BACKENDS)("import on %s", (backend) => {
     const rejected: Rejection[] = [];
     const counts = await importFile(
       f.database,
+      f.runtime,
       ndjson([{ type: "note", note_id: "n", version: 1, text: "changed" }]),
       {
         onRejected: (r) => rejected.push(r),

@@ -33,7 +33,7 @@ describe.each(BACKENDS)("browser session on %s", (backend) => {
     expect((await signIn("wrong-token-000000000", { origin })).status).toBe(401);
     const cross = await signIn(TEST_TOKEN, { origin: "https://evil.example" });
     expect(cross.status).toBe(403);
-    expect((await cross.json()).error.code).toBe("cross_origin_refused");
+    expect(((await cross.json()) as { error: { code: string } }).error.code).toBe("cross_origin_refused");
   });
 
   it("sets an HttpOnly, SameSite=Strict session cookie for the right token", async () => {
@@ -63,7 +63,7 @@ describe.each(BACKENDS)("browser session on %s", (backend) => {
     const tick = (headers: Record<string, string>) => fetch(`${origin}/api/tick/runners`, { method: "POST", headers });
     const evil = await tick({ cookie, origin: "https://evil.example" });
     expect(evil.status).toBe(403);
-    expect((await evil.json()).error.code).toBe("cross_origin_refused");
+    expect(((await evil.json()) as { error: { code: string } }).error.code).toBe("cross_origin_refused");
     expect((await tick({ cookie })).status).toBe(403);
     expect((await tick({ cookie, "sec-fetch-site": "cross-site" })).status).toBe(403);
     expect((await tick({ cookie, "sec-fetch-site": "same-origin" })).status).toBe(200);

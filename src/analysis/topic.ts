@@ -1,64 +1,132 @@
+import { chunks } from "../db/chunks.js";
 import type { Executor } from "../db/database.js";
+import { readJson } from "../db/schema.js";
+import { type AnalysisResult, applyAnalysis } from "../labels/assignments.js";
+import { TaxonomyCache } from "../labels/taxonomy-store.js";
 import type { BatchOutcome, ClaimedMessage, HandlerContext, TopicDefinition } from "../pubsub/topic.js";
 import { type AnalysisKey, normalizeAnalysisKey } from "./key.js";
+import { ANALYZER_VERSION, type AnalyzableItem, analyze } from "./rules.js";
 
 export const ANALYSIS_TOPIC = "conversation_note_analysis";
 
-interface Target {
+interface Loaded {
   message: ClaimedMessage;
   key: AnalysisKey;
+  item?: AnalyzableItem;
 }
 
-/** Which of the batch's items still exist: one query per item kind, never one per message. */
-async function existingItems(ex: Executor, targets: Target[]): Promise<Set<string>> {
-  const fsIds = targets.flatMap((t) => ("conversation_fs_id" in t.key ? [t.key.conversation_fs_id] : []));
-  const noteIds = targets.flatMap((t) => ("note_id" in t.key ? [t.key.note_id] : []));
-  const found = new Set<string>();
+/** The batch's items, one query per item kind, never one per message. */
+async function loadItems(ex: Executor, messages: ClaimedMessage[]): Promise<Loaded[]> {
+  const loaded: Loaded[] = messages.map((message) => ({ message, key: message.key as AnalysisKey }));
+  const fsIds = loaded.flatMap((l) => ("conversation_fs_id" in l.key ? [l.key.conversation_fs_id] : []));
+  const noteIds = loaded.flatMap((l) => ("note_id" in l.key ? [l.key.note_id] : []));
+  const conversations = new Map<string, AnalyzableItem>();
+  const versions = new Map<string, AnalyzableItem>();
   if (fsIds.length > 0) {
-    const rows = await ex.selectFrom("conversations").select("fs_id").where("fs_id", "in", fsIds).execute();
-    for (const r of rows) found.add(itemRef({ conversation_fs_id: r.fs_id }));
+    const rows = await ex
+      .selectFrom("conversations")
+      .select(["fs_id", "subject", "messages"])
+      .where("fs_id", "in", fsIds)
+      .execute();
+    for (const r of rows) {
+      const messages = readJson<{ role: "customer" | "agent" | "system"; text: string }[]>(r.messages);
+      conversations.set(r.fs_id, { kind: "conversation", subject: r.subject, messages });
+    }
   }
   if (noteIds.length > 0) {
+    const wanted = loaded.flatMap((l) => ("note_version" in l.key ? [l.key.note_version] : []));
     const rows = await ex
       .selectFrom("note_versions")
-      .select(["note_id", "version"])
+      .select(["note_id", "version", "text"])
       .where("note_id", "in", noteIds)
+      .where("version", "in", wanted)
       .execute();
-    for (const r of rows) found.add(itemRef({ note_id: r.note_id, note_version: r.version }));
+    for (const r of rows) versions.set(`${r.note_id}\u0000${r.version}`, { kind: "note", text: r.text });
   }
-  return found;
+  for (const l of loaded) {
+    l.item =
+      "conversation_fs_id" in l.key
+        ? conversations.get(l.key.conversation_fs_id)
+        : versions.get(`${l.key.note_id}\u0000${l.key.note_version}`);
+  }
+  return loaded;
 }
 
-function itemRef(key: AnalysisKey): string {
-  return "conversation_fs_id" in key
-    ? `c\u0000${key.conversation_fs_id}`
-    : `n\u0000${key.note_id}\u0000${key.note_version}`;
+/** Latest version per note, read inside the ack transaction: only the latest version may set a note's labels. */
+async function latestVersions(trx: Executor, noteIds: string[]): Promise<Map<string, number>> {
+  if (noteIds.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom("notes")
+    .select(["note_id", "latest_version"])
+    .where("note_id", "in", noteIds)
+    .execute();
+  return new Map(rows.map((r) => [r.note_id, r.latest_version]));
 }
 
 /**
- * The handler of `conversation_note_analysis`: loads the batch's items, then
- * records one analysis run per item in the ack transaction. An item deleted
- * since the message was published has nothing left to analyze: its message
- * completes without a run.
+ * The handler of `conversation_note_analysis`: loads the batch's items and
+ * analyzes them outside any transaction; then, in the ack transaction, writes
+ * the new labels and one analysis run per item with what it added and removed.
+ * A note version older than the note's latest is analyzed (the run is kept)
+ * but never changes the note's labels. An item deleted since its message was
+ * published has nothing to analyze: the message completes without a run.
  */
-async function handle(messages: ClaimedMessage[], context: HandlerContext): Promise<BatchOutcome> {
-  const targets = messages.map((message) => ({ message, key: message.key as AnalysisKey }));
-  const existing = await existingItems(context.database.db, targets);
-  return {
-    async commit(trx, acked) {
-      const ackedIds = new Set(acked.map((m) => m.id));
-      const now = Date.now();
-      const runs = targets
-        .filter((t) => ackedIds.has(t.message.id) && existing.has(itemRef(t.key)))
-        .map((t) => ({
-          item_type: "conversation_fs_id" in t.key ? ("conversation" as const) : ("note" as const),
-          item_id: "conversation_fs_id" in t.key ? t.key.conversation_fs_id : t.key.note_id,
-          note_version: "note_version" in t.key ? t.key.note_version : null,
-          message_id: t.message.id,
-          analyzed_at: now,
+function handler(taxonomies: TaxonomyCache) {
+  return async (messages: ClaimedMessage[], context: HandlerContext): Promise<BatchOutcome> => {
+    const db = context.database.db;
+    const taxonomy = await taxonomies.current(db);
+    const loaded = (await loadItems(db, messages)).filter((l) => l.item !== undefined);
+    const analyzed = loaded.map((l) => ({ ...l, assignments: analyze(l.item as AnalyzableItem, taxonomy) }));
+    return {
+      async commit(trx, acked) {
+        const ackedIds = new Set(acked.map((m) => m.id));
+        const mine = analyzed.filter((a) => ackedIds.has(a.message.id));
+        if (mine.length === 0) return;
+        const latest = await latestVersions(
+          trx,
+          mine.flatMap((a) => ("note_id" in a.key ? [a.key.note_id] : [])),
+        );
+        const isCurrent = (a: (typeof mine)[number]) =>
+          !("note_id" in a.key) || latest.get(a.key.note_id) === a.key.note_version;
+        const applied = mine.filter(isCurrent);
+        const results: AnalysisResult[] = applied.map((a) => ({
+          itemType: "conversation_fs_id" in a.key ? "conversation" : "note",
+          itemId: "conversation_fs_id" in a.key ? a.key.conversation_fs_id : a.key.note_id,
+          noteVersion: "note_version" in a.key ? a.key.note_version : null,
+          assignments: a.assignments,
+          taxonomyVersion: taxonomy.version,
+          analyzerVersion: ANALYZER_VERSION,
         }));
-      if (runs.length > 0) await trx.insertInto("analysis_runs").values(runs).execute();
-    },
+        const diffs = await applyAnalysis(trx, results);
+        const notes = results.filter((r) => r.itemType === "note").map((r) => r.itemId);
+        for (const ids of chunks(notes)) {
+          // Applied versions are the latest ones (checked above, in this transaction).
+          await trx
+            .updateTable("notes")
+            .set((eb) => ({ analyzed_version: eb.ref("latest_version") }))
+            .where("note_id", "in", ids)
+            .execute();
+        }
+        const now = Date.now();
+        const runs = mine.map((a) => {
+          const index = applied.indexOf(a);
+          const diff = index >= 0 ? diffs[index] : undefined;
+          return {
+            item_type: "conversation_fs_id" in a.key ? ("conversation" as const) : ("note" as const),
+            item_id: "conversation_fs_id" in a.key ? a.key.conversation_fs_id : a.key.note_id,
+            note_version: "note_version" in a.key ? a.key.note_version : null,
+            message_id: a.message.id,
+            analyzed_at: now,
+            taxonomy_version: taxonomy.version,
+            analyzer_version: ANALYZER_VERSION,
+            added: JSON.stringify(diff?.added ?? []),
+            removed: JSON.stringify(diff?.removed ?? []),
+            applied: diff === undefined ? 0 : 1,
+          };
+        });
+        for (const part of chunks(runs, 11)) await trx.insertInto("analysis_runs").values(part).execute();
+      },
+    };
   };
 }
 
@@ -71,6 +139,6 @@ export function analysisTopic(): TopicDefinition {
     maxAttempts: 5,
     backoff: { baseMs: 1_000, maxMs: 5 * 60_000 },
     batchSize: 100,
-    handle,
+    handle: handler(new TaxonomyCache()),
   };
 }

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { loadConfig } from "../config.js";
 import { importFile } from "../items/import.js";
 import { createLogger } from "../logger.js";
-import { openMigrated } from "./open.js";
+import { openRuntime } from "./open.js";
 import { createProgress } from "./progress.js";
 
 export function importCommand(program: Command): void {
@@ -18,10 +18,10 @@ export function importCommand(program: Command): void {
       const config = loadConfig(process.env, { DATABASE_URL: opts.databaseUrl });
       const logger = createLogger(config.logLevel);
       const size = statSync(file).size;
-      const database = await openMigrated(config, logger);
+      const runtime = await openRuntime(config, logger);
       const progress = createProgress("import", size, "bytes");
       try {
-        const counts = await importFile(database, file, {
+        const counts = await importFile(runtime.database, runtime, file, {
           onRejected: ({ line, message }) => process.stderr.write(`line ${line}: rejected: ${message}\n`),
           onProgress: (c, bytes) => progress.update(bytes, `${c.conversations + c.note_versions} imported`),
         });
@@ -34,7 +34,7 @@ export function importCommand(program: Command): void {
         if (counts.rejected > 0) process.exitCode = 1;
       } finally {
         progress.stop();
-        await database.close();
+        await runtime.close();
       }
     });
 }

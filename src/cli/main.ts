@@ -6,6 +6,7 @@ import { importCommand } from "./import.js";
 import { migrateCommand } from "./migrate.js";
 import { queueCommands } from "./queue-commands.js";
 import { serveCommand } from "./serve.js";
+import { taxonomyCommand } from "./taxonomy.js";
 import { packageVersion } from "./version.js";
 import { workerCommand } from "./worker.js";
 
@@ -20,6 +21,7 @@ workerCommand(program);
 migrateCommand(program);
 importCommand(program);
 queueCommands(program);
+taxonomyCommand(program);
 
 try {
   await program.parseAsync(process.argv);

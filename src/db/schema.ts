@@ -22,6 +22,8 @@ export interface NotesTable {
   created_at: number;
   /** created_at of the latest version: a note's "last activity", used for ranges. */
   updated_at: number;
+  /** The latest version analysis has labeled the note from; never moves backwards. */
+  analyzed_version: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface NoteVersionsTable {
@@ -59,6 +61,33 @@ export interface AnalysisRunsTable {
   note_version: number | null;
   message_id: number | null;
   analyzed_at: number;
+  taxonomy_version: number | null;
+  analyzer_version: string | null;
+  added: ColumnType<unknown, string | undefined, string>;
+  removed: ColumnType<unknown, string | undefined, string>;
+  /** 0 for a stale note version: analyzed, but the note's labels were left alone (PostgreSQL reads it as a boolean). */
+  applied: ColumnType<boolean | number, number | undefined, number>;
+}
+
+export interface TaxonomyVersionsTable {
+  version: number;
+  taxonomy: Json;
+  created_at: number;
+}
+
+export type LabelSource = "rule" | "model" | "llm" | "manual";
+
+export interface LabelAssignmentsTable {
+  item_type: "conversation" | "note";
+  item_id: string;
+  label: string;
+  source: LabelSource;
+  confidence: number;
+  evidence: Json;
+  analyzer_version: string;
+  taxonomy_version: number | null;
+  note_version: number | null;
+  analyzed_at: number;
 }
 
 export interface MigrationsTable {
@@ -73,6 +102,8 @@ export interface Schema {
   note_versions: NoteVersionsTable;
   messages: MessagesTable;
   analysis_runs: AnalysisRunsTable;
+  taxonomy_versions: TaxonomyVersionsTable;
+  label_assignments: LabelAssignmentsTable;
   relabel_migrations: MigrationsTable;
 }
 

@@ -2,9 +2,11 @@ import { z } from "zod";
 import type { Executor } from "../db/database.js";
 import { readJson } from "../db/schema.js";
 import { AppError } from "../errors.js";
+import { type Label, labelOutput, labelsOf } from "../labels/assignments.js";
 import { parseTimestamp, toIso } from "../time.js";
 import { jsonObjectSchema, textSchema, timestampInput } from "../validation.js";
 import { type Page, toPage } from "./cursor.js";
+import { deleteDerived } from "./derived.js";
 import type { ListRange } from "./range.js";
 
 export const ROLES = ["customer", "agent", "system"] as const;
@@ -32,7 +34,7 @@ export const conversationOutput = z.object({
   metadata: z.record(z.string(), z.unknown()),
   created_at: z.string(),
   updated_at: z.string(),
-  labels: z.array(z.unknown()),
+  labels: z.array(labelOutput),
 });
 export type Conversation = z.infer<typeof conversationOutput>;
 
@@ -51,7 +53,7 @@ interface ConversationRow {
   updated_at: number;
 }
 
-function toConversation(row: ConversationRow): Conversation {
+function toConversation(row: ConversationRow, labels: Label[] = []): Conversation {
   return {
     fs_id: row.fs_id,
     subject: row.subject,
@@ -63,7 +65,7 @@ function toConversation(row: ConversationRow): Conversation {
     metadata: readJson(row.metadata),
     created_at: toIso(row.created_at),
     updated_at: toIso(row.updated_at),
-    labels: [],
+    labels,
   };
 }
 
@@ -120,7 +122,7 @@ export async function putConversation(
 export async function getConversation(ex: Executor, fsId: string): Promise<Conversation> {
   const row = await ex.selectFrom("conversations").selectAll().where("fs_id", "=", fsId).executeTakeFirst();
   if (!row) throw conversationNotFound(fsId);
-  return toConversation(row);
+  return toConversation(row, (await labelsOf(ex, "conversation", [fsId])).get(fsId));
 }
 
 export async function listConversations(ex: Executor, range: ListRange): Promise<Page<Conversation>> {
@@ -137,11 +139,22 @@ export async function listConversations(ex: Executor, range: ListRange): Promise
     query = query.where((eb) => eb(eb.refTuple("updated_at", "fs_id"), ">", eb.tuple(after.at, after.id)));
   }
   const rows = await query.execute();
-  return toPage(rows, range.limit, (r) => ({ at: r.updated_at, id: r.fs_id }), toConversation);
+  const labels = await labelsOf(
+    ex,
+    "conversation",
+    rows.map((r) => r.fs_id),
+  );
+  return toPage(
+    rows,
+    range.limit,
+    (r) => ({ at: r.updated_at, id: r.fs_id }),
+    (r) => toConversation(r, labels.get(r.fs_id)),
+  );
 }
 
 /** Erases a conversation and everything derived from it. */
 export async function deleteConversation(trx: Executor, fsId: string): Promise<void> {
+  await deleteDerived(trx, "conversation", fsId);
   const result = await trx.deleteFrom("conversations").where("fs_id", "=", fsId).executeTakeFirst();
   if (result.numDeletedRows === 0n) {
     throw conversationNotFound(fsId);

@@ -3,7 +3,9 @@ import { createInterface } from "node:readline";
 import secureJson from "secure-json-parse";
 import { z } from "zod";
 import { type Database, type Executor, transaction } from "../db/database.js";
+import { enqueueAnalysis } from "../analysis/enqueue.js";
 import { AppError } from "../errors.js";
+import { PRIORITY, type Publisher } from "../pubsub/publish.js";
 import { idSchema } from "../validation.js";
 import { conversationInput, putConversation } from "./conversations.js";
 import { importNoteVersion, noteVersionInput } from "./notes.js";
@@ -60,15 +62,19 @@ function parseLine(text: string): ImportLine {
 
 type Outcome = "conversation" | "note_version" | "skipped";
 
-async function applyLine(trx: Executor, line: ImportLine): Promise<Outcome> {
+/** Writes one line and, for what changed, enqueues its analysis as bulk work (live traffic goes first). */
+async function applyLine(trx: Executor, publisher: Publisher, line: ImportLine): Promise<Outcome> {
   if (line.type === "conversation") {
     const { type: _type, fs_id, ...body } = line;
     await putConversation(trx, fs_id, body);
+    await enqueueAnalysis(trx, publisher, { conversation_fs_id: fs_id }, PRIORITY.bulk);
     return "conversation";
   }
   const { type: _type, note_id, version, ...body } = line;
   const result = await importNoteVersion(trx, note_id, body, version);
-  return result.outcome === "appended" ? "note_version" : "skipped";
+  if (result.outcome === "skipped") return "skipped";
+  await enqueueAnalysis(trx, publisher, { note_id, note_version: result.version.version }, PRIORITY.bulk);
+  return "note_version";
 }
 
 /**
@@ -80,6 +86,7 @@ async function applyLine(trx: Executor, line: ImportLine): Promise<Outcome> {
  */
 export async function importFile(
   database: Database,
+  publisher: Publisher,
   path: string,
   options: ImportOptions = {},
 ): Promise<ImportCounts> {
@@ -108,7 +115,7 @@ export async function importFile(
         const results: { number: number; outcome?: Outcome; error?: unknown }[] = [];
         for (const item of items) {
           try {
-            results.push({ number: item.number, outcome: await applyLine(trx, item.line) });
+            results.push({ number: item.number, outcome: await applyLine(trx, publisher, item.line) });
           } catch (err) {
             if (!(err instanceof AppError)) throw err;
             results.push({ number: item.number, error: err });
@@ -120,7 +127,7 @@ export async function importFile(
     } catch {
       for (const item of items) {
         try {
-          record(await transaction(database, (trx) => applyLine(trx, item.line)));
+          record(await transaction(database, (trx) => applyLine(trx, publisher, item.line)));
         } catch (err) {
           reject(item.number, err);
         }

@@ -2,9 +2,11 @@ import { z } from "zod";
 import type { Executor } from "../db/database.js";
 import { readJson } from "../db/schema.js";
 import { AppError } from "../errors.js";
+import { type Label, labelOutput, labelsOf } from "../labels/assignments.js";
 import { parseTimestamp, toIso } from "../time.js";
 import { jsonObjectSchema, textSchema, timestampInput } from "../validation.js";
 import { type Page, toPage } from "./cursor.js";
+import { deleteDerived } from "./derived.js";
 import type { ListRange } from "./range.js";
 
 /** The body of `POST /api/notes/:note_id/versions`. */
@@ -27,7 +29,8 @@ export type NoteVersion = z.infer<typeof noteVersionOutput>;
 export const noteOutput = noteVersionOutput.extend({
   latest_version: z.number().int(),
   first_created_at: z.string().describe("when version 1 was created"),
-  labels: z.array(z.unknown()),
+  labels: z.array(labelOutput),
+  analyzed_version: z.number().int().nullable().describe("the version the labels come from; null until analyzed"),
 });
 export type Note = z.infer<typeof noteOutput>;
 
@@ -155,6 +158,7 @@ function selectLatestVersions(ex: Executor) {
       "notes.latest_version",
       "notes.created_at as first_created_at",
       "notes.updated_at",
+      "notes.analyzed_version",
       "note_versions.version",
       "note_versions.text",
       "note_versions.metadata",
@@ -165,15 +169,19 @@ function selectLatestVersions(ex: Executor) {
 export async function getNote(ex: Executor, noteId: string): Promise<Note> {
   const row = await selectLatestVersions(ex).where("notes.note_id", "=", noteId).executeTakeFirst();
   if (!row) throw noteNotFound(noteId);
-  return toNote(row);
+  return toNote(row, (await labelsOf(ex, "note", [noteId])).get(noteId));
 }
 
-function toNote(row: VersionRow & { latest_version: number; first_created_at: number }): Note {
+function toNote(
+  row: VersionRow & { latest_version: number; first_created_at: number; analyzed_version: number | null },
+  labels: Label[] = [],
+): Note {
   return {
     ...toVersion(row),
     latest_version: row.latest_version,
     first_created_at: toIso(row.first_created_at),
-    labels: [],
+    labels,
+    analyzed_version: row.analyzed_version,
   };
 }
 
@@ -209,11 +217,22 @@ export async function listNotes(ex: Executor, range: ListRange): Promise<Page<No
     );
   }
   const rows = await query.execute();
-  return toPage(rows, range.limit, (r) => ({ at: r.updated_at, id: r.note_id }), toNote);
+  const labels = await labelsOf(
+    ex,
+    "note",
+    rows.map((r) => r.note_id),
+  );
+  return toPage(
+    rows,
+    range.limit,
+    (r) => ({ at: r.updated_at, id: r.note_id }),
+    (r) => toNote(r, labels.get(r.note_id)),
+  );
 }
 
 /** Erases a note, all its versions and everything derived from them. */
 export async function deleteNote(trx: Executor, noteId: string): Promise<void> {
+  await deleteDerived(trx, "note", noteId);
   await trx.deleteFrom("note_versions").where("note_id", "=", noteId).execute();
   const result = await trx.deleteFrom("notes").where("note_id", "=", noteId).executeTakeFirst();
   if (result.numDeletedRows === 0n) throw noteNotFound(noteId);

@@ -25,6 +25,9 @@ export interface Published {
   deduplicated: boolean;
 }
 
+/** Priorities: lower runs first. Live work (writes, single publishes) never waits behind bulk work. */
+export const PRIORITY = { live: 0, bulk: 10 } as const;
+
 /**
  * Publishes a message in the caller's transaction, so it commits together
  * with whatever caused it. The key is validated and normalized first; a key
@@ -38,8 +41,20 @@ export async function publish(
 ): Promise<Published> {
   const topic = publisher.topics.get(input.topic);
   const key = await topic.normalizeKey(trx, input.key);
+  return enqueue(trx, publisher, { topic: topic.name, key, data: input.data, priority: input.priority }, now);
+}
+
+/** Enqueues a message whose key is already normalized (callers that just wrote the item it names). */
+export async function enqueue(
+  trx: Executor,
+  publisher: Publisher,
+  input: { topic: string; key: Record<string, unknown>; data?: Record<string, unknown>; priority?: number },
+  now = Date.now(),
+): Promise<Published> {
+  const topic = publisher.topics.get(input.topic);
+  const key = input.key;
   const keyText = canonicalKey(key);
-  const priority = input.priority ?? 0;
+  const priority = input.priority ?? PRIORITY.live;
   // Between a conflict and the look-up, a runner may claim the pending twin; then insert again.
   for (let attempt = 0; ; attempt++) {
     const inserted = await trx

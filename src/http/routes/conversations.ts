@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { enqueueAnalysis } from "../../analysis/enqueue.js";
 import { transaction } from "../../db/database.js";
 import {
   conversationInput,
@@ -17,7 +18,8 @@ import type { AppContext } from "../context.js";
 const params = z.strictObject({ fs_id: idSchema });
 const tags = ["conversations"];
 
-export function conversationRoutes(app: FastifyInstance, { database }: AppContext): void {
+export function conversationRoutes(app: FastifyInstance, context: AppContext): void {
+  const { database } = context;
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.put(
@@ -32,9 +34,11 @@ export function conversationRoutes(app: FastifyInstance, { database }: AppContex
       },
     },
     async (request, reply) => {
-      const { conversation, created } = await transaction(database, (trx) =>
-        putConversation(trx, request.params.fs_id, request.body),
-      );
+      const { conversation, created } = await transaction(database, async (trx) => {
+        const written = await putConversation(trx, request.params.fs_id, request.body);
+        await enqueueAnalysis(trx, context, { conversation_fs_id: request.params.fs_id });
+        return written;
+      });
       return reply.code(created ? 201 : 200).send(conversation);
     },
   );

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { enqueueAnalysis } from "../../analysis/enqueue.js";
 import { transaction } from "../../db/database.js";
 import {
   appendNoteVersion,
@@ -20,7 +21,8 @@ const params = z.strictObject({ note_id: idSchema });
 const versionParams = params.extend({ version: intParam(1, 2_147_483_647) });
 const tags = ["notes"];
 
-export function noteRoutes(app: FastifyInstance, { database }: AppContext): void {
+export function noteRoutes(app: FastifyInstance, context: AppContext): void {
+  const { database } = context;
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post(
@@ -35,9 +37,11 @@ export function noteRoutes(app: FastifyInstance, { database }: AppContext): void
       },
     },
     async (request, reply) => {
-      const version = await transaction(database, (trx) =>
-        appendNoteVersion(trx, request.params.note_id, request.body),
-      );
+      const version = await transaction(database, async (trx) => {
+        const appended = await appendNoteVersion(trx, request.params.note_id, request.body);
+        await enqueueAnalysis(trx, context, { note_id: appended.note_id, note_version: appended.version });
+        return appended;
+      });
       return reply.code(201).send(version);
     },
   );

@@ -1,0 +1,136 @@
+import { z } from "zod";
+import type { Evidence, LabelAssignment } from "../analysis/rules.js";
+import { chunks } from "../db/chunks.js";
+import type { Executor } from "../db/database.js";
+import { type LabelSource, readJson } from "../db/schema.js";
+import { toIso } from "../time.js";
+
+export type ItemType = "conversation" | "note";
+
+export const labelOutput = z.object({
+  name: z.string(),
+  source: z.enum(["rule", "model", "llm", "manual"]),
+  confidence: z.number(),
+  evidence: z
+    .array(
+      z.object({
+        rule: z.enum(["keyword", "all_keywords", "regex"]),
+        pattern: z.string(),
+        field: z.enum(["subject", "message", "note"]),
+        message_index: z.number().optional(),
+        start: z.number(),
+        end: z.number(),
+        excerpt: z.string(),
+      }),
+    )
+    .describe("what matched, where: text.slice(start, end) of the field (or message) is the match"),
+  taxonomy_version: z.number().nullable(),
+  analyzed_at: z.string(),
+});
+
+/** A current label of an item, as the API shows it. */
+export interface Label {
+  name: string;
+  source: LabelSource;
+  confidence: number;
+  evidence: Evidence[];
+  taxonomy_version: number | null;
+  analyzed_at: string;
+}
+
+/** The current labels of many items of one type: one query per chunk of ids, never one per item. */
+export async function labelsOf(ex: Executor, itemType: ItemType, ids: string[]): Promise<Map<string, Label[]>> {
+  const result = new Map<string, Label[]>(ids.map((id) => [id, []]));
+  for (const part of chunks([...new Set(ids)])) {
+    const rows = await ex
+      .selectFrom("label_assignments")
+      .selectAll()
+      .where("item_type", "=", itemType)
+      .where("item_id", "in", part)
+      .orderBy("item_id")
+      .orderBy("label")
+      .execute();
+    for (const r of rows) {
+      result.get(r.item_id)?.push({
+        name: r.label,
+        source: r.source,
+        confidence: r.confidence,
+        evidence: readJson<Evidence[]>(r.evidence),
+        taxonomy_version: r.taxonomy_version,
+        analyzed_at: toIso(r.analyzed_at),
+      });
+    }
+  }
+  return result;
+}
+
+export interface AnalysisResult {
+  itemType: ItemType;
+  itemId: string;
+  noteVersion: number | null;
+  assignments: LabelAssignment[];
+  taxonomyVersion: number;
+  analyzerVersion: string;
+}
+
+export interface LabelDiff {
+  added: string[];
+  removed: string[];
+}
+
+const ROW_PARAMS = 10;
+
+/**
+ * Replaces the analyzer-made labels of each item with its new assignments,
+ * set-based (a delete and an insert per item type and chunk), and returns
+ * what changed per item. Manual labels are never touched, and a rule never
+ * adds a label a person already set.
+ */
+export async function applyAnalysis(trx: Executor, results: AnalysisResult[], now = Date.now()): Promise<LabelDiff[]> {
+  const diffs: LabelDiff[] = [];
+  for (const itemType of ["conversation", "note"] as const) {
+    const ofType = results.filter((r) => r.itemType === itemType);
+    if (ofType.length === 0) continue;
+    const current = await labelsOf(
+      trx,
+      itemType,
+      ofType.map((r) => r.itemId),
+    );
+    const rows = [];
+    for (const result of ofType) {
+      const labels = current.get(result.itemId) ?? [];
+      const manual = new Set(labels.filter((l) => l.source === "manual").map((l) => l.name));
+      const before = new Set(labels.filter((l) => l.source !== "manual").map((l) => l.name));
+      const after = result.assignments.filter((a) => !manual.has(a.name));
+      const afterNames = new Set(after.map((a) => a.name));
+      diffs[results.indexOf(result)] = {
+        added: [...afterNames].filter((n) => !before.has(n)),
+        removed: [...before].filter((n) => !afterNames.has(n)),
+      };
+      for (const a of after) {
+        rows.push({
+          item_type: itemType,
+          item_id: result.itemId,
+          label: a.name,
+          source: "rule" as const,
+          confidence: a.confidence,
+          evidence: JSON.stringify(a.evidence),
+          analyzer_version: result.analyzerVersion,
+          taxonomy_version: result.taxonomyVersion,
+          note_version: result.noteVersion,
+          analyzed_at: now,
+        });
+      }
+    }
+    for (const ids of chunks(ofType.map((r) => r.itemId))) {
+      await trx
+        .deleteFrom("label_assignments")
+        .where("item_type", "=", itemType)
+        .where("item_id", "in", ids)
+        .where("source", "!=", "manual")
+        .execute();
+    }
+    for (const part of chunks(rows, ROW_PARAMS)) await trx.insertInto("label_assignments").values(part).execute();
+  }
+  return diffs;
+}
