@@ -26,6 +26,7 @@ export const ERRORS = {
   conversation_not_found: { status: 404, message: "No conversation with this fs_id." },
   note_not_found: { status: 404, message: "No note with this note_id." },
   note_version_not_found: { status: 404, message: "This note has no such version." },
+  job_not_found: { status: 404, message: "No reanalysis job with this id." },
   method_not_allowed: { status: 405, message: "This route does not accept this method." },
   note_version_conflict: { status: 409, message: "This note version already exists with other content." },
   body_too_large: { status: 413, message: "The body is larger than the limit of 1 MiB." },

@@ -37,7 +37,10 @@ describe.each(BACKENDS)("import on %s", (backend) => {
       { type: "conversation", fs_id: "c3", updated_at: "2026-01-01T00:00:00Z" },
     ]);
     const rejected: Rejection[] = [];
-    const counts = await importFile(f.database, f.runtime, path, { batchSize: 3, onRejected: (r) => rejected.push(r) });
+    const counts = await importFile(f.database, f.runtime, path, {
+      batchSize: 3,
+      onRejected: (r) => rejected.push(r),
+    });
     expect(counts).toMatchObject({ conversations: 2, note_versions: 2, skipped: 0, rejected: 6 });
     expect(rejected.map((r) => r.line)).toEqual([2, 4, 5, 8, 9, 10]);
     expect(rejected.find((r) => r.line === 5)?.message).toMatch(/created_at.*no day 30/);
@@ -55,7 +58,10 @@ describe.each(BACKENDS)("import on %s", (backend) => {
       { type: "note", note_id: "m", text: "only" },
       { type: "conversation", fs_id: "c", subject: "s", updated_at: "2026-01-01T00:00:00Z" },
     ];
-    expect(await importFile(f.database, f.runtime, ndjson(lines))).toMatchObject({ note_versions: 3, conversations: 1 });
+    expect(await importFile(f.database, f.runtime, ndjson(lines))).toMatchObject({
+      note_versions: 3,
+      conversations: 1,
+    });
     expect(await importFile(f.database, f.runtime, ndjson(lines))).toMatchObject({
       note_versions: 0,
       skipped: 3,

@@ -14,7 +14,11 @@ const TAXONOMY = {
       rules: { keywords: ["refund", "money back"], regex: ["charged\\s+twice"], scope: "customer" },
     },
     { name: "shipping", rules: { keywords: ["delivery", "parcel"] } },
-    { name: "churn-risk", applies_to: ["conversation"], rules: { all_keywords: ["cancel", "account"], none_keywords: ["don't"] } },
+    {
+      name: "churn-risk",
+      applies_to: ["conversation"],
+      rules: { all_keywords: ["cancel", "account"], none_keywords: ["don't"] },
+    },
   ],
 };
 
@@ -34,7 +38,13 @@ describe.each(BACKENDS)("labeling on %s", (backend) => {
     t.api({
       method: "PUT",
       url: `/api/conversations/${id}`,
-      payload: { subject: "help", messages: [{ role: "customer", text: customer }, { role: "agent", text: agent }] },
+      payload: {
+        subject: "help",
+        messages: [
+          { role: "customer", text: customer },
+          { role: "agent", text: agent },
+        ],
+      },
     });
 
   it("versions the taxonomy and keeps the current one when a new one does not compile", async () => {
@@ -42,7 +52,9 @@ describe.each(BACKENDS)("labeling on %s", (backend) => {
     const bad = await t.api({
       method: "PUT",
       url: "/api/taxonomy",
-      payload: { labels: [{ name: "x", rules: { regex: ["(unclosed"] } }, { name: "x" }, { name: "y", colour: "red" }] },
+      payload: {
+        labels: [{ name: "x", rules: { regex: ["(unclosed"] } }, { name: "x" }, { name: "y", colour: "red" }],
+      },
     });
     expect(bad.statusCode).toBe(400);
     const error = bad.json().error;
@@ -51,7 +63,11 @@ describe.each(BACKENDS)("labeling on %s", (backend) => {
     expect(error.details.issues.length).toBeGreaterThanOrEqual(3);
     const current = (await t.api({ method: "GET", url: "/api/taxonomy" })).json();
     expect(current.version).toBe(1);
-    expect(current.labels.map((l: { name: string }) => l.name)).toEqual(["billing/refund", "shipping", "churn-risk"]);
+    expect(current.labels.map((l: { name: string }) => l.name)).toEqual([
+      "billing/refund",
+      "shipping",
+      "churn-risk",
+    ]);
     const versions = (await t.api({ method: "GET", url: "/api/taxonomy/versions" })).json().versions;
     expect(versions).toMatchObject([{ version: 1, label_count: 3 }]);
   });
@@ -76,7 +92,11 @@ describe.each(BACKENDS)("labeling on %s", (backend) => {
     await putConversation("c2", "where is my parcel?");
     await tick();
     expect(await labelsOf("/api/conversations/c2")).toEqual(["shipping"]);
-    await t.api({ method: "PUT", url: "/api/taxonomy", payload: { labels: [{ name: "where-is-my-order", rules: { keywords: ["parcel"] } }] } });
+    await t.api({
+      method: "PUT",
+      url: "/api/taxonomy",
+      payload: { labels: [{ name: "where-is-my-order", rules: { keywords: ["parcel"] } }] },
+    });
     expect(await tick()).toMatchObject({ processed: 0 });
     expect(await labelsOf("/api/conversations/c2")).toEqual(["shipping"]);
 
@@ -88,7 +108,11 @@ describe.each(BACKENDS)("labeling on %s", (backend) => {
     expect(labels).toMatchObject([{ name: "where-is-my-order", taxonomy_version: 2 }]);
     const runs = await t.database.db.selectFrom("analysis_runs").selectAll().orderBy("id").execute();
     expect(runs.map((r) => [r.taxonomy_version, r.added, r.removed].map(String))).toEqual([
-      ["1", String(backend === "sqlite" ? '["shipping"]' : ["shipping"]), String(backend === "sqlite" ? "[]" : [])],
+      [
+        "1",
+        String(backend === "sqlite" ? '["shipping"]' : ["shipping"]),
+        String(backend === "sqlite" ? "[]" : []),
+      ],
       [
         "2",
         String(backend === "sqlite" ? '["where-is-my-order"]' : ["where-is-my-order"]),
@@ -98,8 +122,16 @@ describe.each(BACKENDS)("labeling on %s", (backend) => {
   });
 
   it("never lets an older note version overwrite a newer one's labels", async () => {
-    await t.api({ method: "POST", url: "/api/notes/n1/versions", payload: { text: "customer asked for a refund" } });
-    await t.api({ method: "POST", url: "/api/notes/n1/versions", payload: { text: "now only the delivery is late" } });
+    await t.api({
+      method: "POST",
+      url: "/api/notes/n1/versions",
+      payload: { text: "customer asked for a refund" },
+    });
+    await t.api({
+      method: "POST",
+      url: "/api/notes/n1/versions",
+      payload: { text: "now only the delivery is late" },
+    });
     await tick();
     let note = (await t.api({ method: "GET", url: "/api/notes/n1" })).json();
     expect(note).toMatchObject({ latest_version: 2, analyzed_version: 2 });
@@ -167,7 +199,11 @@ describe.each(BACKENDS)("labeling on %s", (backend) => {
   });
 
   it("a catastrophic regex cannot stall a runner", async () => {
-    await t.api({ method: "PUT", url: "/api/taxonomy", payload: { labels: [{ name: "evil", rules: { regex: ["(a+)+$"] } }] } });
+    await t.api({
+      method: "PUT",
+      url: "/api/taxonomy",
+      payload: { labels: [{ name: "evil", rules: { regex: ["(a+)+$"] } }] },
+    });
     await putConversation("c7", `${"a".repeat(50_000)}!`);
     const started = Date.now();
     expect(await tick()).toMatchObject({ succeeded: 1 });
@@ -178,8 +214,14 @@ describe.each(BACKENDS)("labeling on %s", (backend) => {
     await putConversation("c8", "refund");
     await tick();
     await t.api({ method: "DELETE", url: "/api/conversations/c8" });
-    const left = await t.database.db.selectFrom("label_assignments").selectAll().where("item_id", "=", "c8").execute();
+    const left = await t.database.db
+      .selectFrom("label_assignments")
+      .selectAll()
+      .where("item_id", "=", "c8")
+      .execute();
     expect(left).toEqual([]);
-    expect(await t.database.db.selectFrom("analysis_runs").selectAll().where("item_id", "=", "c8").execute()).toEqual([]);
+    expect(
+      await t.database.db.selectFrom("analysis_runs").selectAll().where("item_id", "=", "c8").execute(),
+    ).toEqual([]);
   });
 });

@@ -19,7 +19,10 @@ describe.each(BACKENDS)("pub/sub over HTTP on %s", (backend) => {
       await t.api({ method: "POST", url: "/api/notes/note-1/versions", payload: { text } });
     }
     // Writes enqueue their own analysis; let it run so the tests below start from an empty queue.
-    expect((await t.api({ method: "POST", url: "/api/tick/runners" })).json()).toMatchObject({ processed: 4, remaining: 0 });
+    expect((await t.api({ method: "POST", url: "/api/tick/runners" })).json()).toMatchObject({
+      processed: 4,
+      remaining: 0,
+    });
   });
   afterAll(() => t.cleanup());
 
@@ -94,7 +97,9 @@ describe.each(BACKENDS)("pub/sub over HTTP on %s", (backend) => {
   it("runs the runbook's tick loop verbatim until the work is done", async () => {
     for (let i = 0; i < 5; i++) {
       await t.api({ method: "PUT", url: `/api/conversations/loop-${i}`, payload: {} });
-      const again = await publishText(JSON.stringify({ topic: TOPIC, key: { conversation_fs_id: `loop-${i}` }, data: {} }));
+      const again = await publishText(
+        JSON.stringify({ topic: TOPIC, key: { conversation_fs_id: `loop-${i}` }, data: {} }),
+      );
       // The write already enqueued this item's analysis; the publish finds it pending.
       expect(again.json().deduplicated).toBe(true);
     }

@@ -26,7 +26,7 @@ describe.each(BACKENDS)("browser session on %s", (backend) => {
   it("serves the console page without a token", async () => {
     const res = await fetch(`${origin}/console`);
     expect(res.status).toBe(200);
-    expect(await res.text()).toContain("<form id=\"signin\">");
+    expect(await res.text()).toContain('<form id="signin">');
   });
 
   it("refuses a wrong token and a cross-origin sign-in", async () => {
@@ -49,7 +49,11 @@ describe.each(BACKENDS)("browser session on %s", (backend) => {
 
   it("authenticates the runbook's requests verbatim from the same origin", async () => {
     const browser = { cookie, origin };
-    const [published] = await runInConsole(runbookPublishScript({ conversation_fs_id: "c-1" }), origin, browser);
+    const [published] = await runInConsole(
+      runbookPublishScript({ conversation_fs_id: "c-1" }),
+      origin,
+      browser,
+    );
     expect(published?.startsWith("202 ")).toBe(true);
     const lines = await runInConsole(runbookTickLoop(2), origin, browser);
     expect(lines).toContain("Successful: 2");
@@ -60,7 +64,8 @@ describe.each(BACKENDS)("browser session on %s", (backend) => {
   });
 
   it("refuses cookie-authenticated changes from another origin or with no origin at all", async () => {
-    const tick = (headers: Record<string, string>) => fetch(`${origin}/api/tick/runners`, { method: "POST", headers });
+    const tick = (headers: Record<string, string>) =>
+      fetch(`${origin}/api/tick/runners`, { method: "POST", headers });
     const evil = await tick({ cookie, origin: "https://evil.example" });
     expect(evil.status).toBe(403);
     expect(((await evil.json()) as { error: { code: string } }).error.code).toBe("cross_origin_refused");
@@ -71,9 +76,13 @@ describe.each(BACKENDS)("browser session on %s", (backend) => {
 
   it("ignores a forged or tampered cookie", async () => {
     const forged = `${SESSION_COOKIE}=${encodeURIComponent(String(Date.now() + 1e9))}`;
-    expect((await fetch(`${origin}/api/conversations/c-1`, { headers: { cookie: forged } })).status).toBe(401);
+    expect((await fetch(`${origin}/api/conversations/c-1`, { headers: { cookie: forged } })).status).toBe(
+      401,
+    );
     const tampered = cookie.replace(/=(\d)/, (_m, d) => `=${(Number(d) + 1) % 10}`);
-    expect((await fetch(`${origin}/api/conversations/c-1`, { headers: { cookie: tampered } })).status).toBe(401);
+    expect((await fetch(`${origin}/api/conversations/c-1`, { headers: { cookie: tampered } })).status).toBe(
+      401,
+    );
   });
 
   it("signs out", async () => {
@@ -87,7 +96,9 @@ describe.each(BACKENDS)("browser session on %s", (backend) => {
     expect(text).toMatch(/relabel_messages_pending\{topic="conversation_note_analysis"\} 0/);
     expect(text).toMatch(/relabel_messages_dead_lettered\{topic="conversation_note_analysis"\} 0/);
     expect(text).toMatch(/relabel_oldest_pending_age_seconds\{topic="conversation_note_analysis"\} 0/);
-    expect(text).toMatch(/relabel_http_requests_total\{method="POST",route="\/api\/tick\/runners",status="200"\} \d+/);
+    expect(text).toMatch(
+      /relabel_http_requests_total\{method="POST",route="\/api\/tick\/runners",status="200"\} \d+/,
+    );
     expect(text).toContain("relabel_batch_duration_seconds");
   });
 });

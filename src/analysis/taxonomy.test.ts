@@ -147,6 +147,22 @@ describe("compileTaxonomy", () => {
     });
   });
 
+  it("refuses a pattern whose program is too large, and too many large patterns together", () => {
+    const [issue] = issuesOf(one({ name: "a", rules: { regex: ["refund", "[a-z]{1,600}x"] } }));
+    expect(issue).toEqual({
+      label: "a",
+      field: "rules.regex[1]",
+      message: expect.stringContaining("too large"),
+    });
+    const labels = Array.from({ length: 60 }, (_, i) => ({
+      name: `l${i}`,
+      rules: { regex: [`[a-z]{1,450}${i}`] },
+    }));
+    expect(issuesOf({ labels })).toEqual([
+      { label: null, field: "labels", message: expect.stringContaining("too large together") },
+    ]);
+  });
+
   it("accepts a catastrophic-backtracking pattern: RE2 runs it in linear time", () => {
     expect(
       compileTaxonomy(one({ name: "a", rules: { regex: ["(a+)+$"] } }), 1).labels[0]?.regex,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AppError } from "../errors.js";
 import { textSchema } from "../validation.js";
-import { compileRegex, type Regex, RegexSet } from "./regex.js";
+import { compileRegex, MAX_TOTAL_PROGRAM, programSize, type Regex, RegexSet } from "./regex.js";
 import { tokenize } from "./tokens.js";
 import { Vocabulary } from "./vocabulary.js";
 
@@ -12,19 +12,13 @@ import { Vocabulary } from "./vocabulary.js";
  * docs/taxonomy.md.
  */
 
-export type ItemKind = "conversation" | "note";
-export type Scope = "any" | "subject" | "customer" | "agent";
+export const ITEM_KINDS = ["conversation", "note"] as const;
+export type ItemKind = (typeof ITEM_KINDS)[number];
+export const SCOPES = ["any", "subject", "customer", "agent"] as const;
+export type Scope = (typeof SCOPES)[number];
 /** Where text is found in an item; a label's kinds and scope decide which of these it reads. */
-export type FieldClass = "subject" | "customer" | "agent" | "system" | "note";
-
-export const ITEM_KINDS = ["conversation", "note"] as const satisfies readonly ItemKind[];
-export const FIELD_CLASSES = [
-  "subject",
-  "customer",
-  "agent",
-  "system",
-  "note",
-] as const satisfies readonly FieldClass[];
+export const FIELD_CLASSES = ["subject", "customer", "agent", "system", "note"] as const;
+export type FieldClass = (typeof FIELD_CLASSES)[number];
 
 const MAX_LABELS = 2000;
 const MAX_KEYWORDS = 500;
@@ -52,14 +46,11 @@ const rulesSchema = z.strictObject({
   all_keywords: keywordList.describe("ALL of these must appear somewhere in scope"),
   none_keywords: keywordList.describe("if ANY of these appears in scope, the label does not apply"),
   regex: z
-    .array(z.string().max(MAX_REGEX_LENGTH))
+    .array(textSchema(MAX_REGEX_LENGTH))
     .max(MAX_REGEX)
     .default([])
     .describe("RE2 patterns, case-insensitive"),
-  scope: z
-    .enum(["any", "subject", "customer", "agent"])
-    .default("any")
-    .describe("where to look in a conversation; a note is always its text"),
+  scope: z.enum(SCOPES).default("any").describe("where to look in a conversation; a note is always its text"),
 });
 
 const labelSchema = z.strictObject({
@@ -319,6 +310,17 @@ export function compileTaxonomy(input: unknown, version: number): CompiledTaxono
     });
     compiled.push(compileLabel(parsed.data, context));
   });
+  const totalProgram = compiled.reduce(
+    (sum, label) => label.regex.reduce((n, r) => n + programSize(r.regex), sum),
+    0,
+  );
+  if (totalProgram > MAX_TOTAL_PROGRAM) {
+    issues.push({
+      label: null,
+      field: "labels",
+      message: `the regexes are too large together (${totalProgram} RE2 instructions, at most ${MAX_TOTAL_PROGRAM})`,
+    });
+  }
   if (issues.length > 0) throw invalidTaxonomy(issues);
   const labels = compiled.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   context.vocabulary.seal();

@@ -1,7 +1,13 @@
 import { chunks } from "../db/chunks.js";
 import type { Executor } from "../db/database.js";
 import { readJson } from "../db/schema.js";
-import { type AnalysisResult, applyAnalysis } from "../labels/assignments.js";
+import { AppError } from "../errors.js";
+import {
+  type AnalysisResult,
+  applyAnalysis,
+  type LabelDiff,
+  previewAnalysis,
+} from "../labels/assignments.js";
 import { TaxonomyCache } from "../labels/taxonomy-store.js";
 import type { BatchOutcome, ClaimedMessage, HandlerContext, TopicDefinition } from "../pubsub/topic.js";
 import { type AnalysisKey, normalizeAnalysisKey } from "./key.js";
@@ -64,31 +70,36 @@ async function latestVersions(trx: Executor, noteIds: string[]): Promise<Map<str
 }
 
 /**
- * The handler of `conversation_note_analysis`: loads the batch's items and
- * analyzes them outside any transaction; then, in the ack transaction, writes
- * the new labels and one analysis run per item with what it added and removed.
- * A note version older than the note's latest is analyzed (the run is kept)
- * but never changes the note's labels. An item deleted since its message was
- * published has nothing to analyze: the message completes without a run.
+ * The handler of `conversation_note_analysis` (mode "apply") and of its dry-run
+ * twin (mode "preview"). It loads the batch's items and analyzes them outside
+ * any transaction; then, in the ack transaction, "apply" writes the new labels
+ * and one analysis run per item with what it added and removed, while
+ * "preview" only computes what would change. A note version older than the
+ * note's latest never changes the note's labels (its run is kept). An item
+ * deleted since its message was published has nothing to analyze: skipped.
  */
-function handler(taxonomies: TaxonomyCache) {
+function handler(taxonomies: TaxonomyCache, mode: "apply" | "preview") {
   return async (messages: ClaimedMessage[], context: HandlerContext): Promise<BatchOutcome> => {
     const db = context.database.db;
     const taxonomy = await taxonomies.current(db);
-    const loaded = (await loadItems(db, messages)).filter((l) => l.item !== undefined);
-    const analyzed = loaded.map((l) => ({ ...l, assignments: analyze(l.item as AnalyzableItem, taxonomy) }));
+    const loaded = await loadItems(db, messages);
+    const missing = loaded.filter((l) => l.item === undefined).map((l) => l.message.id);
+    const analyzed = loaded
+      .filter((l) => l.item !== undefined)
+      .map((l) => ({ ...l, assignments: analyze(l.item as AnalyzableItem, taxonomy) }));
     return {
       async commit(trx, acked) {
         const ackedIds = new Set(acked.map((m) => m.id));
+        const skipped = missing.filter((id) => ackedIds.has(id));
         const mine = analyzed.filter((a) => ackedIds.has(a.message.id));
-        if (mine.length === 0) return;
+        if (mine.length === 0) return { skipped };
         const latest = await latestVersions(
           trx,
           mine.flatMap((a) => ("note_id" in a.key ? [a.key.note_id] : [])),
         );
-        const isCurrent = (a: (typeof mine)[number]) =>
-          !("note_id" in a.key) || latest.get(a.key.note_id) === a.key.note_version;
-        const applied = mine.filter(isCurrent);
+        const applied = mine.filter(
+          (a) => !("note_id" in a.key) || latest.get(a.key.note_id) === a.key.note_version,
+        );
         const results: AnalysisResult[] = applied.map((a) => ({
           itemType: "conversation_fs_id" in a.key ? "conversation" : "note",
           itemId: "conversation_fs_id" in a.key ? a.key.conversation_fs_id : a.key.note_id,
@@ -97,37 +108,50 @@ function handler(taxonomies: TaxonomyCache) {
           taxonomyVersion: taxonomy.version,
           analyzerVersion: ANALYZER_VERSION,
         }));
-        const diffs = await applyAnalysis(trx, results);
-        const notes = results.filter((r) => r.itemType === "note").map((r) => r.itemId);
-        for (const ids of chunks(notes)) {
-          // Applied versions are the latest ones (checked above, in this transaction).
-          await trx
-            .updateTable("notes")
-            .set((eb) => ({ analyzed_version: eb.ref("latest_version") }))
-            .where("note_id", "in", ids)
-            .execute();
-        }
-        const now = Date.now();
-        const runs = mine.map((a) => {
-          const index = applied.indexOf(a);
-          const diff = index >= 0 ? diffs[index] : undefined;
-          return {
-            item_type: "conversation_fs_id" in a.key ? ("conversation" as const) : ("note" as const),
-            item_id: "conversation_fs_id" in a.key ? a.key.conversation_fs_id : a.key.note_id,
-            note_version: "note_version" in a.key ? a.key.note_version : null,
-            message_id: a.message.id,
-            analyzed_at: now,
-            taxonomy_version: taxonomy.version,
-            analyzer_version: ANALYZER_VERSION,
-            added: JSON.stringify(diff?.added ?? []),
-            removed: JSON.stringify(diff?.removed ?? []),
-            applied: diff === undefined ? 0 : 1,
-          };
-        });
-        for (const part of chunks(runs, 11)) await trx.insertInto("analysis_runs").values(part).execute();
+        const diffs =
+          mode === "apply" ? await applyAnalysis(trx, results) : await previewAnalysis(trx, results);
+        const changes = new Map(applied.map((a, i) => [a.message.id, diffs[i] as LabelDiff]));
+        if (mode === "apply") await recordRuns(trx, mine, changes, results, taxonomy.version);
+        return { skipped, changes };
       },
     };
   };
+}
+
+/** Notes now labeled from their latest version, and one run per analyzed item. */
+async function recordRuns(
+  trx: Executor,
+  analyzed: (Loaded & { message: ClaimedMessage })[],
+  changes: Map<number, LabelDiff>,
+  results: AnalysisResult[],
+  taxonomyVersion: number,
+): Promise<void> {
+  const notes = results.filter((r) => r.itemType === "note").map((r) => r.itemId);
+  for (const ids of chunks(notes)) {
+    // Applied versions are the latest ones (checked in this transaction).
+    await trx
+      .updateTable("notes")
+      .set((eb) => ({ analyzed_version: eb.ref("latest_version") }))
+      .where("note_id", "in", ids)
+      .execute();
+  }
+  const now = Date.now();
+  const runs = analyzed.map((a) => {
+    const diff = changes.get(a.message.id);
+    return {
+      item_type: "conversation_fs_id" in a.key ? ("conversation" as const) : ("note" as const),
+      item_id: "conversation_fs_id" in a.key ? a.key.conversation_fs_id : a.key.note_id,
+      note_version: "note_version" in a.key ? a.key.note_version : null,
+      message_id: a.message.id,
+      analyzed_at: now,
+      taxonomy_version: taxonomyVersion,
+      analyzer_version: ANALYZER_VERSION,
+      added: JSON.stringify(diff?.added ?? []),
+      removed: JSON.stringify(diff?.removed ?? []),
+      applied: diff === undefined ? 0 : 1,
+    };
+  });
+  for (const part of chunks(runs, 11)) await trx.insertInto("analysis_runs").values(part).execute();
 }
 
 export function analysisTopic(): TopicDefinition {
@@ -139,6 +163,29 @@ export function analysisTopic(): TopicDefinition {
     maxAttempts: 5,
     backoff: { baseMs: 1_000, maxMs: 5 * 60_000 },
     batchSize: 100,
-    handle: handler(new TaxonomyCache()),
+    handle: handler(new TaxonomyCache(), "apply"),
+  };
+}
+
+export const PREVIEW_TOPIC = "conversation_note_preview";
+
+/**
+ * Dry runs: the same analysis, nothing written. Its own topic, so preview work
+ * never shares dedup keys with real work; keys carry their job's id.
+ */
+export function previewTopic(): TopicDefinition {
+  return {
+    name: PREVIEW_TOPIC,
+    description: "Internal: dry-run analysis for a reanalysis preview (start one with ?dry_run=true).",
+    normalizeKey: async () => {
+      throw new AppError(
+        "invalid_key",
+        "key: this topic is internal; preview with POST /api/internal/labels/reanalysis?dry_run=true",
+      );
+    },
+    maxAttempts: 3,
+    backoff: { baseMs: 1_000, maxMs: 60_000 },
+    batchSize: 100,
+    handle: handler(new TaxonomyCache(), "preview"),
   };
 }

@@ -19,7 +19,8 @@ export function readTaxonomyFile(path: string): unknown {
 }
 
 function describeIssues(err: AppError): string {
-  const issues = (err.details as { issues?: { label: string | null; field: string; message: string }[] })?.issues;
+  const issues = (err.details as { issues?: { label: string | null; field: string; message: string }[] })
+    ?.issues;
   if (!issues?.length) return err.message;
   return issues.map((i) => `  ${i.label ?? "taxonomy"} ${i.field}: ${i.message}`).join("\n");
 }
@@ -29,7 +30,9 @@ export function taxonomyCommand(program: Command): void {
 
   taxonomy
     .command("apply")
-    .description("Replace the taxonomy with FILE (JSON or YAML); makes a new version, re-labels nothing by itself")
+    .description(
+      "Replace the taxonomy with FILE (JSON or YAML); makes a new version, re-labels nothing by itself",
+    )
     .argument("<file>", "taxonomy file: {labels: [...]}")
     .option("-d, --database-url <url>", "database (env DATABASE_URL)")
     .action(async (file: string, opts: { databaseUrl?: string }) => {
@@ -41,7 +44,10 @@ export function taxonomyCommand(program: Command): void {
         process.stdout.write(`taxonomy version ${saved.version}: ${saved.labels.length} labels\n`);
       } catch (err) {
         if (err instanceof AppError && err.code === "invalid_taxonomy") {
-          throw new AppError("invalid_taxonomy", `${file} does not compile; the current taxonomy stays:\n${describeIssues(err)}`);
+          throw new AppError(
+            "invalid_taxonomy",
+            `${file} does not compile; the current taxonomy stays:\n${describeIssues(err)}`,
+          );
         }
         throw err;
       } finally {

@@ -90,6 +90,43 @@ export interface LabelAssignmentsTable {
   analyzed_at: number;
 }
 
+export type JobStatus = "fanning_out" | "running" | "done" | "cancelled";
+export type JobType = "both" | "conversations" | "notes";
+
+export interface ReanalysisJobsTable {
+  id: Generated<number>;
+  status: JobStatus;
+  type: JobType;
+  from_ms: number;
+  until_ms: number;
+  dry_run: number;
+  sample_limit: number | null;
+  total: Generated<number>;
+  enqueued: Generated<number>;
+  done: Generated<number>;
+  failed: Generated<number>;
+  skipped: Generated<number>;
+  items_changed: Generated<number>;
+  cursor_kind: "conversation" | "note" | null;
+  cursor_at: number | null;
+  cursor_id: string | null;
+  created_at: number;
+  fanned_out_at: number | null;
+  finished_at: number | null;
+}
+
+export interface ReanalysisJobMessagesTable {
+  job_id: number;
+  message_id: number;
+}
+
+export interface ReanalysisJobChangesTable {
+  job_id: number;
+  label: string;
+  added: number;
+  removed: number;
+}
+
 export interface MigrationsTable {
   id: number;
   name: string;
@@ -104,6 +141,9 @@ export interface Schema {
   analysis_runs: AnalysisRunsTable;
   taxonomy_versions: TaxonomyVersionsTable;
   label_assignments: LabelAssignmentsTable;
+  reanalysis_jobs: ReanalysisJobsTable;
+  reanalysis_job_messages: ReanalysisJobMessagesTable;
+  reanalysis_job_changes: ReanalysisJobChangesTable;
   relabel_migrations: MigrationsTable;
 }
 

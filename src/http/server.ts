@@ -11,6 +11,7 @@ import { conversationRoutes } from "./routes/conversations.js";
 import { healthRoutes } from "./routes/health.js";
 import { noteRoutes } from "./routes/notes.js";
 import { publishRoute, pubsubRoutes } from "./routes/pubsub.js";
+import { reanalysisRoutes, reanalysisStartRoute } from "./routes/reanalysis.js";
 import { taxonomyRoutes } from "./routes/taxonomy.js";
 import { tickRoute } from "./routes/tick.js";
 import { installSessions } from "./session.js";
@@ -83,11 +84,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   noteRoutes(app, options);
   pubsubRoutes(app, options);
   taxonomyRoutes(app, options);
+  reanalysisRoutes(app, options);
   // The runbook's own requests send JSON as text/plain; only their routes accept that.
   await app.register(async (runbook) => {
     runbook.addContentTypeParser("text/plain", { parseAs: "string" }, parseJsonBody);
     publishRoute(runbook, options);
     tickRoute(runbook, options);
+    reanalysisStartRoute(runbook, options);
   });
   return app;
 }

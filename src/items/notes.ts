@@ -30,7 +30,11 @@ export const noteOutput = noteVersionOutput.extend({
   latest_version: z.number().int(),
   first_created_at: z.string().describe("when version 1 was created"),
   labels: z.array(labelOutput),
-  analyzed_version: z.number().int().nullable().describe("the version the labels come from; null until analyzed"),
+  analyzed_version: z
+    .number()
+    .int()
+    .nullable()
+    .describe("the version the labels come from; null until analyzed"),
 });
 export type Note = z.infer<typeof noteOutput>;
 

@@ -39,7 +39,11 @@ export interface Label {
 }
 
 /** The current labels of many items of one type: one query per chunk of ids, never one per item. */
-export async function labelsOf(ex: Executor, itemType: ItemType, ids: string[]): Promise<Map<string, Label[]>> {
+export async function labelsOf(
+  ex: Executor,
+  itemType: ItemType,
+  ids: string[],
+): Promise<Map<string, Label[]>> {
   const result = new Map<string, Label[]>(ids.map((id) => [id, []]));
   for (const part of chunks([...new Set(ids)])) {
     const rows = await ex
@@ -81,12 +85,37 @@ export interface LabelDiff {
 const ROW_PARAMS = 10;
 
 /**
+ * What replacing an item's analyzer-made labels with `assignments` changes.
+ * Manual labels win: a rule never adds (nor removes) a label a person set.
+ */
+export function diffLabels(
+  current: Label[],
+  assignments: LabelAssignment[],
+): { diff: LabelDiff; after: LabelAssignment[] } {
+  const manual = new Set(current.filter((l) => l.source === "manual").map((l) => l.name));
+  const before = new Set(current.filter((l) => l.source !== "manual").map((l) => l.name));
+  const after = assignments.filter((a) => !manual.has(a.name));
+  const afterNames = new Set(after.map((a) => a.name));
+  return {
+    diff: {
+      added: [...afterNames].filter((n) => !before.has(n)),
+      removed: [...before].filter((n) => !afterNames.has(n)),
+    },
+    after,
+  };
+}
+
+/**
  * Replaces the analyzer-made labels of each item with its new assignments,
  * set-based (a delete and an insert per item type and chunk), and returns
  * what changed per item. Manual labels are never touched, and a rule never
  * adds a label a person already set.
  */
-export async function applyAnalysis(trx: Executor, results: AnalysisResult[], now = Date.now()): Promise<LabelDiff[]> {
+export async function applyAnalysis(
+  trx: Executor,
+  results: AnalysisResult[],
+  now = Date.now(),
+): Promise<LabelDiff[]> {
   const diffs: LabelDiff[] = [];
   for (const itemType of ["conversation", "note"] as const) {
     const ofType = results.filter((r) => r.itemType === itemType);
@@ -98,15 +127,8 @@ export async function applyAnalysis(trx: Executor, results: AnalysisResult[], no
     );
     const rows = [];
     for (const result of ofType) {
-      const labels = current.get(result.itemId) ?? [];
-      const manual = new Set(labels.filter((l) => l.source === "manual").map((l) => l.name));
-      const before = new Set(labels.filter((l) => l.source !== "manual").map((l) => l.name));
-      const after = result.assignments.filter((a) => !manual.has(a.name));
-      const afterNames = new Set(after.map((a) => a.name));
-      diffs[results.indexOf(result)] = {
-        added: [...afterNames].filter((n) => !before.has(n)),
-        removed: [...before].filter((n) => !afterNames.has(n)),
-      };
+      const { diff, after } = diffLabels(current.get(result.itemId) ?? [], result.assignments);
+      diffs[results.indexOf(result)] = diff;
       for (const a of after) {
         rows.push({
           item_type: itemType,
@@ -130,7 +152,22 @@ export async function applyAnalysis(trx: Executor, results: AnalysisResult[], no
         .where("source", "!=", "manual")
         .execute();
     }
-    for (const part of chunks(rows, ROW_PARAMS)) await trx.insertInto("label_assignments").values(part).execute();
+    for (const part of chunks(rows, ROW_PARAMS))
+      await trx.insertInto("label_assignments").values(part).execute();
   }
   return diffs;
+}
+
+/** What `applyAnalysis` would change, without writing anything (dry runs). */
+export async function previewAnalysis(ex: Executor, results: AnalysisResult[]): Promise<LabelDiff[]> {
+  const current = new Map<string, Label[]>();
+  for (const itemType of ["conversation", "note"] as const) {
+    const ids = results.filter((r) => r.itemType === itemType).map((r) => r.itemId);
+    if (ids.length === 0) continue;
+    for (const [id, labels] of await labelsOf(ex, itemType, ids))
+      current.set(`${itemType}\u0000${id}`, labels);
+  }
+  return results.map(
+    (r) => diffLabels(current.get(`${r.itemType}\u0000${r.itemId}`) ?? [], r.assignments).diff,
+  );
 }

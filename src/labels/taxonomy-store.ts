@@ -18,7 +18,12 @@ export interface TaxonomyVersion {
 const EMPTY: TaxonomyInput = { labels: [] };
 
 /** Validates and compiles `input` (a 400 naming label and problem if it does not compile), then stores it as the next version. */
-export async function saveTaxonomy(database: Database, trx: Executor, input: unknown, now = Date.now()): Promise<TaxonomyVersion> {
+export async function saveTaxonomy(
+  database: Database,
+  trx: Executor,
+  input: unknown,
+  now = Date.now(),
+): Promise<TaxonomyVersion> {
   const compiled = compileTaxonomy(input, 0);
   if (database.dialect === "postgres") {
     // Two concurrent saves must not both take max + 1.
@@ -37,9 +42,18 @@ export async function saveTaxonomy(database: Database, trx: Executor, input: unk
 }
 
 export async function currentTaxonomy(ex: Executor): Promise<TaxonomyVersion> {
-  const row = await ex.selectFrom("taxonomy_versions").selectAll().orderBy("version", "desc").limit(1).executeTakeFirst();
+  const row = await ex
+    .selectFrom("taxonomy_versions")
+    .selectAll()
+    .orderBy("version", "desc")
+    .limit(1)
+    .executeTakeFirst();
   if (!row) return { version: 0, created_at: null, labels: [] };
-  return { version: row.version, created_at: toIso(row.created_at), labels: readJson<TaxonomyInput>(row.taxonomy).labels };
+  return {
+    version: row.version,
+    created_at: toIso(row.created_at),
+    labels: readJson<TaxonomyInput>(row.taxonomy).labels,
+  };
 }
 
 export async function listTaxonomyVersions(

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { type Database, type Executor, transaction } from "../db/database.js";
 import { readJson } from "../db/schema.js";
+import { handOverWaiters, settle } from "../reanalysis/accounting.js";
 import { backoffDelay } from "./backoff.js";
 import type { ClaimedMessage, TopicDefinition } from "./topic.js";
 
@@ -138,16 +139,16 @@ export async function requeue(
   if (ids.length === 0) return { requeued: 0, folded: 0 };
   const chosen = () =>
     trx.updateTable("messages").where("id", "in", ids).where("state", "in", ["running", "failed"]);
-  const fold = { state: "cancelled" as const, finished_at: now, lease_token: null, lease_expires_at: null };
   const twinPending = sql<boolean>`exists (select 1 from messages twin where twin.topic = messages.topic
     and twin.key = messages.key and twin.state = 'pending')`;
+  // Per key, the oldest message returns to pending, unless the key is pending already.
   const firstPerKey = trx
     .selectFrom("messages")
     .select((eb) => eb.fn.min("id").as("id"))
     .where("id", "in", ids)
     .where("state", "in", ["running", "failed"])
+    .where(sql<boolean>`not ${twinPending}`)
     .groupBy(["topic", "key"]);
-  const folded = await chosen().set(fold).where(twinPending).executeTakeFirst();
   const requeued = await chosen()
     .set({
       run_at: now,
@@ -159,11 +160,21 @@ export async function requeue(
     })
     .where("id", "in", firstPerKey)
     .executeTakeFirst();
-  const duplicates = await chosen().set(fold).executeTakeFirst();
-  return {
-    requeued: Number(requeued.numUpdatedRows),
-    folded: Number(folded.numUpdatedRows + duplicates.numUpdatedRows),
-  };
+  // Every other one now has a pending twin that will do its work: jobs waiting on it wait on the twin.
+  const rest = await trx
+    .selectFrom("messages")
+    .select("id")
+    .where("id", "in", ids)
+    .where("state", "in", ["running", "failed"])
+    .execute();
+  await handOverWaiters(
+    trx,
+    rest.map((r) => r.id),
+  );
+  const folded = await chosen()
+    .set({ state: "cancelled", finished_at: now, lease_token: null, lease_expires_at: null })
+    .executeTakeFirst();
+  return { requeued: Number(requeued.numUpdatedRows), folded: Number(folded.numUpdatedRows) };
 }
 
 /**
@@ -200,6 +211,7 @@ export async function reapExpiredLeases(
         })
         .where("id", "in", dead)
         .execute();
+      await settle(trx, { failed: dead }, now);
     }
     const retry = expired.filter((m) => m.attempts < m.max_attempts).map((m) => m.id);
     await requeue(trx, retry, { last_error: lastError }, now);

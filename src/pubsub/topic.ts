@@ -1,5 +1,7 @@
 import type { Database, Executor } from "../db/database.js";
 import type { Logger } from "../logger.js";
+import type { TopicRegistry } from "./registry.js";
+import type { Wakeups } from "./wakeups.js";
 
 /** A message as a runner holds it: claimed, under a lease. */
 export interface ClaimedMessage {
@@ -15,6 +17,17 @@ export interface ClaimedMessage {
 export interface HandlerContext {
   database: Database;
   logger: Logger;
+  /** For handlers that publish follow-up messages in their commit. */
+  topics: TopicRegistry;
+  wakeups: Wakeups;
+}
+
+/** What a commit tells the queue beyond "done", for jobs waiting on these messages. */
+export interface CommitResult {
+  /** Messages completed with nothing to do (their item is gone). */
+  skipped?: number[];
+  /** Per message: the labels its analysis added and removed (or, in a preview, would). */
+  changes?: Map<number, { added: string[]; removed: string[] }>;
 }
 
 /** What a handler did with a batch, computed outside any transaction. */
@@ -23,7 +36,7 @@ export interface BatchOutcome {
    * Writes the effects of `messages` (those still leased to this runner) in
    * the same transaction that acks them: effects and acks commit together.
    */
-  commit(trx: Executor, messages: ClaimedMessage[]): Promise<void>;
+  commit(trx: Executor, messages: ClaimedMessage[]): Promise<void | CommitResult>;
   /** Messages that failed on their own, with why; the rest of the batch still commits. */
   failed?: Map<number, string>;
 }

@@ -1,6 +1,7 @@
 import { transaction } from "../db/database.js";
 import { ack, type FailOutcome, fail } from "../pubsub/queue.js";
 import type { ClaimedMessage, HandlerContext, TopicDefinition } from "../pubsub/topic.js";
+import { settle } from "../reanalysis/accounting.js";
 
 export interface BatchReport {
   succeeded: number;
@@ -63,10 +64,16 @@ export async function processBatch(
     const ok = messages.filter((m) => !outcome.failed?.has(m.id));
     const acked = await transaction(context.database, async (trx) => {
       const ids = await ack(trx, ok);
-      await outcome.commit(
+      const result = await outcome.commit(
         trx,
         ok.filter((m) => ids.has(m.id)),
       );
+      const skipped = new Set(result?.skipped ?? []);
+      await settle(trx, {
+        done: [...ids].filter((id) => !skipped.has(id)),
+        skipped: [...skipped],
+        changes: result?.changes ?? undefined,
+      });
       return ids;
     });
     report.succeeded += acked.size;

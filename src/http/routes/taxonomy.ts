@@ -47,7 +47,9 @@ export function taxonomyRoutes(app: FastifyInstance, { database }: AppContext): 
         summary: "Every taxonomy version, newest first",
         response: {
           200: z.object({
-            versions: z.array(z.object({ version: z.number(), created_at: z.string(), label_count: z.number() })),
+            versions: z.array(
+              z.object({ version: z.number(), created_at: z.string(), label_count: z.number() }),
+            ),
           }),
         },
       },

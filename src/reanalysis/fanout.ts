@@ -1,0 +1,162 @@
+import { type RawBuilder, sql } from "kysely";
+import { ANALYSIS_TOPIC, PREVIEW_TOPIC } from "../analysis/topic.js";
+import type { Database, Executor } from "../db/database.js";
+import type { JobType, ReanalysisJobsTable } from "../db/schema.js";
+import { AppError } from "../errors.js";
+import { enqueue, PRIORITY, type Publisher } from "../pubsub/publish.js";
+import type { TopicDefinition } from "../pubsub/topic.js";
+import { finishIdleJobs } from "./accounting.js";
+
+export const FANOUT_TOPIC = "reanalysis_fanout";
+/** Items enqueued per fan-out step: one INSERT … SELECT, small enough to keep a transaction short. */
+export const FANOUT_CHUNK = 2_000;
+/** Attempts of the analysis topic, for messages the fan-out creates. */
+const ANALYSIS_MAX_ATTEMPTS = 5;
+
+type Kind = "conversation" | "note";
+type Job = Omit<
+  ReanalysisJobsTable,
+  "id" | "total" | "enqueued" | "done" | "failed" | "skipped" | "items_changed"
+> & {
+  id: number;
+  total: number;
+};
+
+export function kindsOf(type: JobType): Kind[] {
+  if (type === "conversations") return ["conversation"];
+  if (type === "notes") return ["note"];
+  return ["conversation", "note"];
+}
+
+/** A JSON string literal of a text column, as JSON.stringify writes it (ids hold no control characters). */
+function jsonText(database: Database, column: RawBuilder<unknown>): RawBuilder<string> {
+  return database.dialect === "postgres" ? sql`to_json(${column})::text` : sql`json_quote(${column})`;
+}
+
+/**
+ * The items of one chunk, keyset-ordered over the job's range, with their
+ * message keys built in SQL exactly as `canonicalKey` builds them in code
+ * (fields sorted), so dedup against live messages works.
+ */
+function chunkSource(database: Database, job: Job, kind: Kind, limit: number) {
+  const preview = job.dry_run === 1;
+  const jobField = preview ? sql.raw(`"job_id":${Number(job.id)}`) : undefined;
+  const after =
+    job.cursor_kind === kind && job.cursor_at !== null
+      ? sql`and (updated_at, ${sql.ref(kind === "conversation" ? "fs_id" : "note_id")}) > (${job.cursor_at}, ${job.cursor_id})`
+      : sql``;
+  if (kind === "conversation") {
+    const key = jobField
+      ? sql`'{"conversation_fs_id":' || ${jsonText(database, sql.ref("fs_id"))} || ',' || '${jobField}' || '}'`
+      : sql`'{"conversation_fs_id":' || ${jsonText(database, sql.ref("fs_id"))} || '}'`;
+    return sql`select ${key} as key, updated_at as at, fs_id as id from conversations
+      where updated_at >= ${job.from_ms} and updated_at <= ${job.until_ms} ${after}
+      order by updated_at, fs_id limit ${limit}`;
+  }
+  const tail = sql`${jsonText(database, sql.ref("note_id"))} || ',"note_version":' || latest_version || '}'`;
+  const key = jobField ? sql`'{${jobField},"note_id":' || ${tail}` : sql`'{"note_id":' || ${tail}`;
+  return sql`select ${key} as key, updated_at as at, note_id as id from notes
+    where updated_at >= ${job.from_ms} and updated_at <= ${job.until_ms} ${after}
+    order by updated_at, note_id limit ${limit}`;
+}
+
+/**
+ * One fan-out step, in the transaction that acks its message: enqueue the next
+ * chunk of the range (one INSERT … SELECT; keys already pending are shared,
+ * not doubled, and locked so no runner takes them before the job waits on
+ * them), record that the job waits on those messages, advance the cursor. A
+ * crash anywhere rolls the step back and the step runs again: resumable.
+ */
+async function fanOutStep(
+  database: Database,
+  trx: Executor,
+  publisher: Publisher,
+  jobId: number,
+  now: number,
+): Promise<void> {
+  const job = (await trx
+    .selectFrom("reanalysis_jobs")
+    .selectAll()
+    .where("id", "=", jobId)
+    .executeTakeFirst()) as Job | undefined;
+  if (!job || job.status !== "fanning_out") return; // cancelled meanwhile, or a repeated step
+  const kinds = kindsOf(job.type);
+  const kind = job.cursor_kind ?? (kinds[0] as Kind);
+  const room =
+    job.sample_limit === null ? FANOUT_CHUNK : Math.min(FANOUT_CHUNK, job.sample_limit - job.total);
+  const topic = job.dry_run === 1 ? PREVIEW_TOPIC : ANALYSIS_TOPIC;
+  const data = database.dialect === "postgres" ? sql`'{}'::jsonb` : sql`'{}'`;
+
+  const rows =
+    room <= 0
+      ? []
+      : (
+          await sql<{
+            id: number;
+          }>`insert into messages (topic, key, data, state, priority, attempts, max_attempts, run_at, created_at)
+          select ${topic}, src.key, ${data}, 'pending', ${PRIORITY.bulk}, 0, ${ANALYSIS_MAX_ATTEMPTS}, ${now}, ${now}
+          from (${chunkSource(database, job, kind, room)}) src where true
+          on conflict (topic, key) where state = 'pending' do update set priority = messages.priority
+          returning id`.execute(trx)
+        ).rows;
+  for (let i = 0; i < rows.length; i += 5_000) {
+    await trx
+      .insertInto("reanalysis_job_messages")
+      .values(rows.slice(i, i + 5_000).map((r) => ({ job_id: job.id, message_id: Number(r.id) })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+  const last =
+    rows.length === 0
+      ? undefined
+      : (
+          await sql<{
+            at: number;
+            id: string;
+          }>`select at, id from (${chunkSource(database, job, kind, rows.length)}) src
+            order by at desc, id desc limit 1`.execute(trx)
+        ).rows[0];
+
+  const kindDone = rows.length < room;
+  const nextKind = kindDone ? kinds[kinds.indexOf(kind) + 1] : kind;
+  const finished = room <= 0 || nextKind === undefined;
+  await trx
+    .updateTable("reanalysis_jobs")
+    .set((eb) => ({
+      total: eb("total", "+", rows.length),
+      enqueued: eb("enqueued", "+", rows.length),
+      cursor_kind: finished ? job.cursor_kind : nextKind,
+      cursor_at: kindDone ? null : (last?.at ?? job.cursor_at),
+      cursor_id: kindDone ? null : (last?.id ?? job.cursor_id),
+      ...(finished ? { status: "running" as const, fanned_out_at: now } : {}),
+    }))
+    .where("id", "=", job.id)
+    .execute();
+  if (finished) await finishIdleJobs(trx, [job.id], now);
+  else await enqueue(trx, publisher, { topic: FANOUT_TOPIC, key: { job_id: job.id } });
+}
+
+/** The fan-out topic: each message is one step of one job; the next step is a new message. */
+export function fanOutTopic(): TopicDefinition {
+  return {
+    name: FANOUT_TOPIC,
+    description: "Internal: enqueue the next chunk of a reanalysis job's range.",
+    normalizeKey: async () => {
+      throw new AppError(
+        "invalid_key",
+        "key: this topic is internal; start a job with POST /api/internal/labels/reanalysis",
+      );
+    },
+    maxAttempts: 10,
+    backoff: { baseMs: 1_000, maxMs: 60_000 },
+    batchSize: 1,
+    async handle(messages, context) {
+      return {
+        async commit(trx, acked) {
+          for (const m of acked)
+            await fanOutStep(context.database, trx, context, Number(m.key.job_id), Date.now());
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,219 @@
+import { type Database, type Executor, transaction } from "../db/database.js";
+import type { JobType, ReanalysisJobsTable } from "../db/schema.js";
+import { AppError } from "../errors.js";
+import { enqueue, PRIORITY, type Publisher } from "../pubsub/publish.js";
+import { canonicalKey } from "../pubsub/topic.js";
+import { toIso } from "../time.js";
+import { FANOUT_TOPIC } from "./fanout.js";
+
+/** Dry runs analyze at most this many items of a range: the oldest first. */
+export const PREVIEW_SAMPLE_LIMIT = 10_000;
+
+export interface JobRequest {
+  type: JobType;
+  from: number;
+  until: number;
+  dryRun: boolean;
+}
+
+export interface Job {
+  id: number;
+  status: ReanalysisJobsTable["status"];
+  type: "conversations" | "notes" | "both";
+  from: string;
+  until: string;
+  dry_run: boolean;
+  /** Items in range; exact once fan-out has finished (status past `fanning_out`). */
+  total: number;
+  /** Analysis messages the job waits on or waited on (one per item; shared with other work where a key was pending). */
+  enqueued: number;
+  done: number;
+  failed: number;
+  /** Items with nothing left to analyze (deleted since), or whose message another party cancelled. */
+  skipped: number;
+  /** Items whose labels changed (dry run: would change). */
+  items_changed: number;
+  /** Per label, how many items gained and lost it (dry run: would). */
+  changes: { label: string; added: number; removed: number }[];
+  /** Items finished per second since the job started, and the time left at that rate. */
+  rate_per_second: number | null;
+  eta_seconds: number | null;
+  sample_limit: number | null;
+  created_at: string;
+  fanned_out_at: string | null;
+  finished_at: string | null;
+  url: string;
+}
+
+export function jobUrl(id: number): string {
+  return `/api/internal/labels/reanalysis/${id}`;
+}
+
+/** Creates a job and its first fan-out step, in one transaction: the runners (ticks or workers) do the rest. */
+export async function createJob(
+  database: Database,
+  publisher: Publisher,
+  request: JobRequest,
+  now = Date.now(),
+): Promise<Job> {
+  const id = await transaction(database, async (trx) => {
+    const { id } = await trx
+      .insertInto("reanalysis_jobs")
+      .values({
+        status: "fanning_out",
+        type: request.type,
+        from_ms: request.from,
+        until_ms: request.until,
+        dry_run: request.dryRun ? 1 : 0,
+        sample_limit: request.dryRun ? PREVIEW_SAMPLE_LIMIT : null,
+        cursor_kind: null,
+        cursor_at: null,
+        cursor_id: null,
+        created_at: now,
+        fanned_out_at: null,
+        finished_at: null,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await enqueue(trx, publisher, { topic: FANOUT_TOPIC, key: { job_id: id }, priority: PRIORITY.live }, now);
+    return id;
+  });
+  return getJob(database.db, id);
+}
+
+type JobRow = Omit<
+  ReanalysisJobsTable,
+  "id" | "total" | "enqueued" | "done" | "failed" | "skipped" | "items_changed"
+> &
+  Record<"id" | "total" | "enqueued" | "done" | "failed" | "skipped" | "items_changed", number>;
+
+function toJob(row: JobRow, changes: Job["changes"], now: number): Job {
+  const finished = row.done + row.failed + row.skipped;
+  const elapsed = ((row.finished_at ?? now) - row.created_at) / 1000;
+  const rate = elapsed > 0 && finished > 0 ? finished / elapsed : null;
+  const left = row.total - finished;
+  return {
+    id: row.id,
+    status: row.status,
+    type: row.type,
+    from: toIso(row.from_ms),
+    until: toIso(row.until_ms),
+    dry_run: row.dry_run === 1,
+    total: row.total,
+    enqueued: row.enqueued,
+    done: row.done,
+    failed: row.failed,
+    skipped: row.skipped,
+    items_changed: row.items_changed,
+    changes,
+    rate_per_second: rate === null ? null : Math.round(rate * 10) / 10,
+    // While fanning out the total is still growing: no honest ETA yet.
+    eta_seconds:
+      rate === null || row.status !== "running"
+        ? row.status === "done"
+          ? 0
+          : null
+        : Math.ceil(Math.max(0, left) / rate),
+    sample_limit: row.sample_limit,
+    created_at: toIso(row.created_at),
+    fanned_out_at: row.fanned_out_at === null ? null : toIso(row.fanned_out_at),
+    finished_at: row.finished_at === null ? null : toIso(row.finished_at),
+    url: jobUrl(row.id),
+  };
+}
+
+async function changesOf(ex: Executor, ids: number[]): Promise<Map<number, Job["changes"]>> {
+  const result = new Map<number, Job["changes"]>(ids.map((id) => [id, []]));
+  if (ids.length === 0) return result;
+  const rows = await ex
+    .selectFrom("reanalysis_job_changes")
+    .selectAll()
+    .where("job_id", "in", ids)
+    .orderBy("job_id")
+    .orderBy("label")
+    .execute();
+  for (const r of rows)
+    result.get(r.job_id)?.push({ label: r.label, added: Number(r.added), removed: Number(r.removed) });
+  return result;
+}
+
+export async function getJob(ex: Executor, id: number): Promise<Job> {
+  const row = await ex.selectFrom("reanalysis_jobs").selectAll().where("id", "=", id).executeTakeFirst();
+  if (!row) throw new AppError("job_not_found", `No reanalysis job ${id}.`, { id });
+  return toJob(row as JobRow, (await changesOf(ex, [id])).get(id) ?? [], Date.now());
+}
+
+/** Jobs, newest first, keyset-paginated by id. */
+export async function listJobs(
+  ex: Executor,
+  query: { beforeId?: number; limit: number },
+): Promise<{ items: Job[]; next_cursor: string | null }> {
+  let q = ex
+    .selectFrom("reanalysis_jobs")
+    .selectAll()
+    .orderBy("id", "desc")
+    .limit(query.limit + 1);
+  if (query.beforeId !== undefined) q = q.where("id", "<", query.beforeId);
+  const rows = (await q.execute()) as JobRow[];
+  const page = rows.slice(0, query.limit);
+  const changes = await changesOf(
+    ex,
+    page.map((r) => r.id),
+  );
+  const now = Date.now();
+  return {
+    items: page.map((r) => toJob(r, changes.get(r.id) ?? [], now)),
+    next_cursor: rows.length > query.limit ? String(page[page.length - 1]?.id) : null,
+  };
+}
+
+/**
+ * Cancels a job: its pending fan-out step and the pending messages only it
+ * needs are cancelled; a message another job waits on, or that live work asked
+ * for (its priority was raised), stays. Running messages finish normally, so
+ * nothing is left half-done. Cancelling a finished job changes nothing.
+ */
+export async function cancelJob(database: Database, id: number, now = Date.now()): Promise<Job> {
+  await transaction(database, async (trx) => {
+    const job = await trx
+      .selectFrom("reanalysis_jobs")
+      .select("status")
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (!job) throw new AppError("job_not_found", `No reanalysis job ${id}.`, { id });
+    if (job.status === "done" || job.status === "cancelled") return;
+    await trx
+      .updateTable("reanalysis_jobs")
+      .set({ status: "cancelled", finished_at: now })
+      .where("id", "=", id)
+      .execute();
+    await trx
+      .updateTable("messages")
+      .set({ state: "cancelled", finished_at: now })
+      .where("topic", "=", FANOUT_TOPIC)
+      .where("key", "=", canonicalKey({ job_id: id }))
+      .where("state", "=", "pending")
+      .execute();
+    await trx
+      .updateTable("messages")
+      .set({ state: "cancelled", finished_at: now })
+      .where("state", "=", "pending")
+      .where("priority", ">=", PRIORITY.bulk)
+      .where("id", "in", (eb) =>
+        eb.selectFrom("reanalysis_job_messages").select("message_id").where("job_id", "=", id),
+      )
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("reanalysis_job_messages as other")
+              .select("other.job_id")
+              .whereRef("other.message_id", "=", "messages.id")
+              .where("other.job_id", "<>", id),
+          ),
+        ),
+      )
+      .execute();
+    await trx.deleteFrom("reanalysis_job_messages").where("job_id", "=", id).execute();
+  });
+  return getJob(database.db, id);
+}
