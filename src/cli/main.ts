@@ -5,6 +5,7 @@ import { AppError } from "../errors.js";
 import { importCommand } from "./import.js";
 import { migrateCommand } from "./migrate.js";
 import { queueCommands } from "./queue-commands.js";
+import { reanalyzeCommand } from "./reanalyze.js";
 import { serveCommand } from "./serve.js";
 import { taxonomyCommand } from "./taxonomy.js";
 import { packageVersion } from "./version.js";
@@ -22,6 +23,7 @@ migrateCommand(program);
 importCommand(program);
 queueCommands(program);
 taxonomyCommand(program);
+reanalyzeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

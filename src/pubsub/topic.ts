@@ -36,6 +36,7 @@ export interface BatchOutcome {
    * Writes the effects of `messages` (those still leased to this runner) in
    * the same transaction that acks them: effects and acks commit together.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most commits have nothing to report; void lets them say nothing
   commit(trx: Executor, messages: ClaimedMessage[]): Promise<void | CommitResult>;
   /** Messages that failed on their own, with why; the rest of the batch still commits. */
   failed?: Map<number, string>;

@@ -79,7 +79,7 @@ async function fanOutStep(
     .selectAll()
     .where("id", "=", jobId)
     .executeTakeFirst()) as Job | undefined;
-  if (!job || job.status !== "fanning_out") return; // cancelled meanwhile, or a repeated step
+  if (job?.status !== "fanning_out") return; // cancelled meanwhile, or a repeated step
   const kinds = kindsOf(job.type);
   const kind = job.cursor_kind ?? (kinds[0] as Kind);
   const room =
@@ -150,7 +150,7 @@ export function fanOutTopic(): TopicDefinition {
     maxAttempts: 10,
     backoff: { baseMs: 1_000, maxMs: 60_000 },
     batchSize: 1,
-    async handle(messages, context) {
+    async handle(_messages, context) {
       return {
         async commit(trx, acked) {
           for (const m of acked)
