@@ -13,6 +13,7 @@ export const ERRORS = {
   unknown_topic: { status: 400, message: "No such topic." },
   invalid_key: { status: 400, message: "The message key does not match the topic's key schema." },
   invalid_taxonomy: { status: 400, message: "The taxonomy is not valid; see details.issues." },
+  unknown_label: { status: 400, message: "No such label in the current taxonomy." },
   unauthorized: {
     status: 401,
     message:
@@ -26,6 +27,7 @@ export const ERRORS = {
   conversation_not_found: { status: 404, message: "No conversation with this fs_id." },
   note_not_found: { status: 404, message: "No note with this note_id." },
   note_version_not_found: { status: 404, message: "This note has no such version." },
+  no_manual_decision: { status: 404, message: "No manual decision on this label for this item." },
   job_not_found: { status: 404, message: "No reanalysis job with this id." },
   method_not_allowed: { status: 405, message: "This route does not accept this method." },
   note_version_conflict: { status: 409, message: "This note version already exists with other content." },

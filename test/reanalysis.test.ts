@@ -177,14 +177,14 @@ describe.each(BACKENDS)("reanalysis on %s", (backend) => {
     const shared = await t.api({
       method: "POST",
       url: "/api/internal/pubsub/publish",
-      payload: { topic: "conversation_note_analysis", key: { conversation_fs_id: "bulk-0002999" }, data: {} },
+      payload: { topic: "conversation_note_analysis", key: { conversation_fs_id: "bulk-0001999" }, data: {} },
     });
     expect(shared.json().deduplicated).toBe(true);
     const cancelled = await t.api({ method: "DELETE", url: `/api/internal/labels/reanalysis/${created.id}` });
     expect(cancelled.json()).toMatchObject({ status: "cancelled" });
     const drained = await tick();
     expect(drained.remaining).toBe(0);
-    const stillLabeled = (await t.api({ method: "GET", url: "/api/conversations/bulk-0002999" })).json();
+    const stillLabeled = (await t.api({ method: "GET", url: "/api/conversations/bulk-0001999" })).json();
     expect(stillLabeled.labels.map((l: { name: string }) => l.name)).toEqual(["billing/refund"]);
     expect(await labelCount("billing/refund")).toBeLessThan(3_000);
     expect((await job(created.id)).status).toBe("cancelled");

@@ -9,17 +9,22 @@ import { RE2JS, RE2Set } from "re2js";
  */
 
 const FLAGS = RE2JS.CASE_INSENSITIVE;
-/** Per set of patterns; past it RE2 falls back from its DFA to its (slower, still linear) NFA. */
-const SET_MAX_MEMORY = 8 * 1024 * 1024;
 /** Bounds the work of one pattern on one text when it also matches the empty string somewhere. */
 const MAX_FINDS = 64;
-/**
- * Linear time is time per character times the program's size, which counted
- * repetitions inflate (`[a-z]{1,200}` is 400 instructions): 50 such patterns
- * take half a second on 20 KB of "aaa…". Everyday patterns are under 30.
+
+/*
+ * Linear time is time per character times the size of the program, which
+ * counted repetitions inflate: `[a-z]{1,200}` is 400 RE2 instructions, where
+ * everyday patterns are under 30. Text made to keep many states alive (random
+ * a/b against `a[ab]{20}c`) costs up to ~15 ns per character and instruction:
+ * at MAX_TOTAL_PROGRAM, 5.6 s for a 20 KB item, hence that bound. And a single
+ * set of more than ~10,000 instructions outgrows its DFA's memory and thrashes
+ * (50 × `[a-z]{1,220}x` on 20 KB of "a": 12.6 s in one set, 0.6 s in sets of
+ * 10), hence sets of at most SET_PROGRAM instructions.
  */
 const MAX_PROGRAM = 1000;
-export const MAX_TOTAL_PROGRAM = 50_000;
+export const MAX_TOTAL_PROGRAM = 20_000;
+const SET_PROGRAM = 4000;
 
 export type Regex = RE2JS;
 
@@ -55,23 +60,35 @@ export function compileRegex(source: string): Regex | { problem: string } {
 }
 
 /**
- * Several patterns run in one pass over a text, which tells which of them
- * match anywhere; only those are then searched one by one for their spans.
+ * Several patterns run in one pass over a text (one per SET_PROGRAM
+ * instructions), which tells which of them match anywhere; only those are then
+ * searched one by one for their spans.
  */
 export class RegexSet {
   readonly size: number;
-  private readonly set: RE2Set;
+  /** Each set, and the index of its first pattern among all. */
+  private readonly sets: { set: RE2Set; first: number }[] = [];
 
-  constructor(sources: string[]) {
-    this.size = sources.length;
-    this.set = new RE2Set(RE2Set.UNANCHORED, FLAGS, SET_MAX_MEMORY);
-    for (const source of sources) this.set.add(source);
-    if (this.size > 0) this.set.compile();
+  constructor(regexes: Regex[]) {
+    this.size = regexes.length;
+    let program = Number.POSITIVE_INFINITY;
+    regexes.forEach((regex, i) => {
+      const size = programSize(regex);
+      if (program + size > SET_PROGRAM) {
+        this.sets.push({ set: new RE2Set(RE2Set.UNANCHORED, FLAGS), first: i });
+        program = 0;
+      }
+      program += size;
+      this.sets.at(-1)?.set.add(regex.pattern());
+    });
+    for (const { set } of this.sets) set.compile();
   }
 
   /** Indexes (in the order given to the constructor) of the patterns that match somewhere in `text`. */
   matching(text: string): number[] {
-    return this.size === 0 || text.length === 0 ? [] : this.set.match(text);
+    if (text.length === 0) return [];
+    if (this.sets.length === 1) return (this.sets[0] as (typeof this.sets)[number]).set.match(text);
+    return this.sets.flatMap(({ set, first }) => set.match(text).map((i) => first + i));
   }
 }
 

@@ -236,7 +236,7 @@ function compileLabel(input: LabelInput, context: CompileContext): CompiledLabel
 function buildIndex(labels: CompiledLabel[], fieldClass: FieldClass): FieldIndex {
   const phrases: (PhraseEntry[] | undefined)[] = [];
   let phraseCount = 0;
-  const sources: string[] = [];
+  const regexes: Regex[] = [];
   const regexOwners: FieldIndex["regexOwners"] = [];
   labels.forEach((label, l) => {
     if (!label.positive || !fieldClassesOf(label.kinds, label.scope).includes(fieldClass)) return;
@@ -256,11 +256,11 @@ function buildIndex(labels: CompiledLabel[], fieldClass: FieldClass): FieldIndex
       });
     }
     label.regex.forEach((r, index) => {
-      sources.push(r.source);
+      regexes.push(r.regex);
       regexOwners.push({ label: l, index });
     });
   });
-  return { phrases, phraseCount, regexSet: new RegexSet(sources), regexOwners };
+  return { phrases, phraseCount, regexSet: new RegexSet(regexes), regexOwners };
 }
 
 function invalidTaxonomy(issues: TaxonomyIssue[]): AppError {

@@ -63,6 +63,7 @@ export interface AnalysisRunsTable {
   analyzed_at: number;
   taxonomy_version: number | null;
   analyzer_version: string | null;
+  job_id: ColumnType<number | null, number | null | undefined, number | null>;
   added: ColumnType<unknown, string | undefined, string>;
   removed: ColumnType<unknown, string | undefined, string>;
   /** 0 for a stale note version: analyzed, but the note's labels were left alone (PostgreSQL reads it as a boolean). */
@@ -127,6 +128,23 @@ export interface ReanalysisJobChangesTable {
   removed: number;
 }
 
+export interface ManualLabelDecisionsTable {
+  item_type: "conversation" | "note";
+  item_id: string;
+  label: string;
+  decision: "add" | "remove";
+  decided_at: number;
+}
+
+export interface ManualLabelEventsTable {
+  id: Generated<number>;
+  item_type: "conversation" | "note";
+  item_id: string;
+  label: string;
+  action: "add" | "remove" | "override";
+  at: number;
+}
+
 export interface MigrationsTable {
   id: number;
   name: string;
@@ -144,6 +162,8 @@ export interface Schema {
   reanalysis_jobs: ReanalysisJobsTable;
   reanalysis_job_messages: ReanalysisJobMessagesTable;
   reanalysis_job_changes: ReanalysisJobChangesTable;
+  manual_label_decisions: ManualLabelDecisionsTable;
+  manual_label_events: ManualLabelEventsTable;
   relabel_migrations: MigrationsTable;
 }
 

@@ -9,6 +9,7 @@ import { installErrorHandling, sendError, toAppError } from "./errors.js";
 import { parseJsonBody } from "./json-body.js";
 import { conversationRoutes } from "./routes/conversations.js";
 import { healthRoutes } from "./routes/health.js";
+import { labelRoutes } from "./routes/labels.js";
 import { noteRoutes } from "./routes/notes.js";
 import { publishRoute, pubsubRoutes } from "./routes/pubsub.js";
 import { reanalysisRoutes, reanalysisStartRoute } from "./routes/reanalysis.js";
@@ -85,6 +86,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   pubsubRoutes(app, options);
   taxonomyRoutes(app, options);
   reanalysisRoutes(app, options);
+  labelRoutes(app, options);
   // The runbook's own requests send JSON as text/plain; only their routes accept that.
   await app.register(async (runbook) => {
     runbook.addContentTypeParser("text/plain", { parseAs: "string" }, parseJsonBody);

@@ -86,13 +86,16 @@ const ROW_PARAMS = 10;
 
 /**
  * What replacing an item's analyzer-made labels with `assignments` changes.
- * Manual labels win: a rule never adds (nor removes) a label a person set.
+ * People win: a rule never removes a label a person added, nor adds back one
+ * a person removed.
  */
 export function diffLabels(
   current: Label[],
   assignments: LabelAssignment[],
+  removedByPeople: ReadonlySet<string> = new Set(),
 ): { diff: LabelDiff; after: LabelAssignment[] } {
   const manual = new Set(current.filter((l) => l.source === "manual").map((l) => l.name));
+  for (const name of removedByPeople) manual.add(name);
   const before = new Set(current.filter((l) => l.source !== "manual").map((l) => l.name));
   const after = assignments.filter((a) => !manual.has(a.name));
   const afterNames = new Set(after.map((a) => a.name));
@@ -120,14 +123,16 @@ export async function applyAnalysis(
   for (const itemType of ["conversation", "note"] as const) {
     const ofType = results.filter((r) => r.itemType === itemType);
     if (ofType.length === 0) continue;
-    const current = await labelsOf(
-      trx,
-      itemType,
-      ofType.map((r) => r.itemId),
-    );
+    const ids = ofType.map((r) => r.itemId);
+    const current = await labelsOf(trx, itemType, ids);
+    const removed = await removedByPeople(trx, itemType, ids);
     const rows = [];
     for (const result of ofType) {
-      const { diff, after } = diffLabels(current.get(result.itemId) ?? [], result.assignments);
+      const { diff, after } = diffLabels(
+        current.get(result.itemId) ?? [],
+        result.assignments,
+        removed.get(result.itemId),
+      );
       diffs[results.indexOf(result)] = diff;
       for (const a of after) {
         rows.push({
@@ -170,4 +175,28 @@ export async function previewAnalysis(ex: Executor, results: AnalysisResult[]): 
   return results.map(
     (r) => diffLabels(current.get(`${r.itemType}\u0000${r.itemId}`) ?? [], r.assignments).diff,
   );
+}
+
+/** Labels people removed from items (and that analysis must not add back), per item. */
+export async function removedByPeople(
+  ex: Executor,
+  itemType: ItemType,
+  ids: string[],
+): Promise<Map<string, Set<string>>> {
+  const result = new Map<string, Set<string>>();
+  for (const part of chunks([...new Set(ids)])) {
+    const rows = await ex
+      .selectFrom("manual_label_decisions")
+      .select(["item_id", "label"])
+      .where("item_type", "=", itemType)
+      .where("item_id", "in", part)
+      .where("decision", "=", "remove")
+      .execute();
+    for (const r of rows) {
+      const names = result.get(r.item_id) ?? new Set<string>();
+      names.add(r.label);
+      result.set(r.item_id, names);
+    }
+  }
+  return result;
 }

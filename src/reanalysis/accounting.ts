@@ -46,7 +46,9 @@ export async function settle(trx: Executor, settlement: Settlement, now = Date.n
   if (links.length === 0) return;
 
   const tallies = new Map<number, JobTally>();
+  const messagesOf = new Map<number, number[]>();
   for (const link of links) {
+    messagesOf.set(link.job_id, [...(messagesOf.get(link.job_id) ?? []), link.message_id]);
     const tally = tallies.get(link.job_id) ?? {
       done: 0,
       skipped: 0,
@@ -82,6 +84,10 @@ export async function settle(trx: Executor, settlement: Settlement, now = Date.n
       }))
       .where("id", "=", jobId)
       .execute();
+    // Label history names the job that caused each run.
+    for (const part of chunks(messagesOf.get(jobId) ?? [])) {
+      await trx.updateTable("analysis_runs").set({ job_id: jobId }).where("message_id", "in", part).execute();
+    }
     const rows = [...t.labels].map(([label, c]) => ({
       job_id: jobId,
       label,

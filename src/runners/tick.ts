@@ -54,18 +54,16 @@ export async function tick(runtime: Runtime, options: TickOptions = {}): Promise
     topics[name] = { processed: 0, succeeded: 0, failed: 0, dead_lettered: 0, remaining: 0 };
   }
   let processed = 0;
-  let active = runtime.topics.all();
-  while (active.length > 0 && processed < maxMessages && Date.now() < deadline) {
-    const stillBusy = [];
-    for (const topic of active) {
+  // Round-robin over every topic while any of them had work: a handler may create work for
+  // another topic (a fan-out step enqueues analyses), which this same tick should then reach.
+  let busy = true;
+  while (busy && processed < maxMessages && Date.now() < deadline) {
+    busy = false;
+    for (const topic of runtime.topics.all()) {
       if (processed >= maxMessages || Date.now() >= deadline) break;
-      const batch = await claim(
-        database,
-        topic.name,
-        Math.min(topic.batchSize, maxMessages - processed),
-        runtime.leaseMs,
-      );
+      const batch = await claim(database, topic.name, Math.min(topic.batchSize, maxMessages - processed), runtime.leaseMs);
       if (batch.length === 0) continue;
+      busy = true;
       const report = await runBatch(runtime, topic, batch);
       processed += batch.length;
       const t = topics[topic.name] as TopicTick;
@@ -73,11 +71,9 @@ export async function tick(runtime: Runtime, options: TickOptions = {}): Promise
       t.succeeded += report.succeeded;
       t.failed += report.failed;
       t.dead_lettered += report.deadLettered;
-      stillBusy.push(topic);
       // better-sqlite3 is synchronous: give HTTP requests a turn between batches.
       await yieldToEventLoop();
     }
-    active = stillBusy;
   }
 
   const now = Date.now();

@@ -1,0 +1,172 @@
+import { enqueueAnalysis } from "../analysis/enqueue.js";
+import type { Executor } from "../db/database.js";
+import { AppError } from "../errors.js";
+import { conversationNotFound } from "../items/conversations.js";
+import { noteNotFound } from "../items/notes.js";
+import type { Publisher } from "../pubsub/publish.js";
+import type { ItemType } from "./assignments.js";
+import { currentTaxonomy } from "./taxonomy-store.js";
+
+/**
+ * Labels people set or removed. A decision is kept apart from the labels it
+ * produces, so re-analysis can respect it: a manual add stays, a manual
+ * removal is never undone by a rule, until the label is handed back to the
+ * analyzers. On notes, decisions belong to the note and carry over to new versions.
+ */
+
+async function latestNoteVersion(ex: Executor, noteId: string): Promise<number | undefined> {
+  const note = await ex
+    .selectFrom("notes")
+    .select("latest_version")
+    .where("note_id", "=", noteId)
+    .executeTakeFirst();
+  return note?.latest_version;
+}
+
+async function assertItem(ex: Executor, itemType: ItemType, id: string): Promise<void> {
+  if (itemType === "note") {
+    if ((await latestNoteVersion(ex, id)) === undefined) throw noteNotFound(id);
+    return;
+  }
+  const row = await ex.selectFrom("conversations").select("fs_id").where("fs_id", "=", id).executeTakeFirst();
+  if (!row) throw conversationNotFound(id);
+}
+
+/** The label must exist in the current taxonomy: a typo must not become a label nobody can query. */
+async function assertKnownLabel(ex: Executor, itemType: ItemType, name: string): Promise<number> {
+  const taxonomy = await currentTaxonomy(ex);
+  const label = taxonomy.labels.find((l) => l.name === name);
+  if (!label) {
+    throw new AppError(
+      "unknown_label",
+      `'${name}' is not a label of the current taxonomy (version ${taxonomy.version}).`,
+      {
+        label: name,
+      },
+    );
+  }
+  if (!label.applies_to.includes(itemType)) {
+    throw new AppError(
+      "unknown_label",
+      `'${name}' does not apply to ${itemType}s (applies_to: ${label.applies_to.join(", ")}).`,
+      {
+        label: name,
+      },
+    );
+  }
+  return taxonomy.version;
+}
+
+async function decide(
+  trx: Executor,
+  itemType: ItemType,
+  id: string,
+  name: string,
+  decision: "add" | "remove",
+  now: number,
+) {
+  await trx
+    .insertInto("manual_label_decisions")
+    .values({ item_type: itemType, item_id: id, label: name, decision, decided_at: now })
+    .onConflict((oc) =>
+      oc.columns(["item_type", "item_id", "label"]).doUpdateSet({ decision, decided_at: now }),
+    )
+    .execute();
+  await trx
+    .insertInto("manual_label_events")
+    .values({ item_type: itemType, item_id: id, label: name, action: decision, at: now })
+    .execute();
+}
+
+export async function addManualLabel(
+  trx: Executor,
+  itemType: ItemType,
+  id: string,
+  name: string,
+  now = Date.now(),
+): Promise<void> {
+  await assertItem(trx, itemType, id);
+  const taxonomyVersion = await assertKnownLabel(trx, itemType, name);
+  await decide(trx, itemType, id, name, "add", now);
+  const row = {
+    source: "manual" as const,
+    confidence: 1,
+    evidence: "[]",
+    analyzer_version: "manual",
+    taxonomy_version: taxonomyVersion,
+    note_version: itemType === "note" ? ((await latestNoteVersion(trx, id)) ?? null) : null,
+    analyzed_at: now,
+  };
+  await trx
+    .insertInto("label_assignments")
+    .values({ item_type: itemType, item_id: id, label: name, ...row })
+    .onConflict((oc) => oc.columns(["item_type", "item_id", "label"]).doUpdateSet(row))
+    .execute();
+}
+
+export async function removeManualLabel(
+  trx: Executor,
+  itemType: ItemType,
+  id: string,
+  name: string,
+  now = Date.now(),
+): Promise<void> {
+  await assertItem(trx, itemType, id);
+  await assertKnownLabel(trx, itemType, name);
+  await decide(trx, itemType, id, name, "remove", now);
+  await trx
+    .deleteFrom("label_assignments")
+    .where("item_type", "=", itemType)
+    .where("item_id", "=", id)
+    .where("label", "=", name)
+    .execute();
+}
+
+/**
+ * Forgets the decision on a label and asks for the item's analysis in the same
+ * transaction, so the analyzers' view of it is back within moments.
+ */
+export async function handBack(
+  trx: Executor,
+  publisher: Publisher,
+  itemType: ItemType,
+  id: string,
+  name: string,
+  now = Date.now(),
+): Promise<void> {
+  await assertItem(trx, itemType, id);
+  const decision = await trx
+    .deleteFrom("manual_label_decisions")
+    .where("item_type", "=", itemType)
+    .where("item_id", "=", id)
+    .where("label", "=", name)
+    .returning("decision")
+    .executeTakeFirst();
+  if (!decision) {
+    throw new AppError(
+      "no_manual_decision",
+      `Nobody set or removed '${name}' on this ${itemType}; nothing to hand back.`,
+      {
+        label: name,
+      },
+    );
+  }
+  if (decision.decision === "add") {
+    await trx
+      .deleteFrom("label_assignments")
+      .where("item_type", "=", itemType)
+      .where("item_id", "=", id)
+      .where("label", "=", name)
+      .where("source", "=", "manual")
+      .execute();
+  }
+  await trx
+    .insertInto("manual_label_events")
+    .values({ item_type: itemType, item_id: id, label: name, action: "override", at: now })
+    .execute();
+  const key =
+    itemType === "conversation"
+      ? { conversation_fs_id: id }
+      : { note_id: id, note_version: (await latestNoteVersion(trx, id)) as number };
+  await enqueueAnalysis(trx, publisher, key);
+}
