@@ -3,7 +3,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { syntheticItems, toJsonLine } from "../bench/synthetic.js";
-import { ISSUE_TOPICS, mulberry32, NEUTRAL, SlotContext, type Template, TOPICS, fill } from "../examples/phrases.js";
+import {
+  fill,
+  ISSUE_TOPICS,
+  mulberry32,
+  NEUTRAL,
+  SlotContext,
+  type Template,
+  TOPICS,
+} from "../examples/phrases.js";
 import { type AnalyzableItem, analyze } from "../src/analysis/rules.js";
 import { compileTaxonomy } from "../src/analysis/taxonomy.js";
 import { conversationInput } from "../src/items/conversations.js";
@@ -79,11 +87,18 @@ describe("examples/taxonomy.yaml", () => {
 describe("examples/phrases.ts", () => {
   it("each topic's lines trigger only the labels the topic allows, and its customer and note lines its own", () => {
     const problems: string[] = [];
-    const check = (topic: (typeof TOPICS)[number], where: string, texts: string[], item: (t: string) => AnalyzableItem, mustHaveOwn: boolean) => {
+    const check = (
+      topic: (typeof TOPICS)[number],
+      where: string,
+      texts: string[],
+      item: (t: string) => AnalyzableItem,
+      mustHaveOwn: boolean,
+    ) => {
       for (const text of texts) {
         const labels = labelsOf(item(text));
         const stray = labels.filter((l) => !topic.allowed.includes(l));
-        if (stray.length > 0) problems.push(`${topic.label} ${where} ${JSON.stringify(text)}: also ${stray.join(", ")}`);
+        if (stray.length > 0)
+          problems.push(`${topic.label} ${where} ${JSON.stringify(text)}: also ${stray.join(", ")}`);
         if (mustHaveOwn && !labels.includes(topic.label))
           problems.push(`${topic.label} ${where} ${JSON.stringify(text)}: misses its own label`);
       }
@@ -108,7 +123,13 @@ describe("examples/phrases.ts", () => {
       }
     };
     check("subject", filled(NEUTRAL.subjects), asSubject);
-    for (const bank of ["customer", "customerFiller", "customerShort", "customerGreetings", "customerClosings"] as const) {
+    for (const bank of [
+      "customer",
+      "customerFiller",
+      "customerShort",
+      "customerGreetings",
+      "customerClosings",
+    ] as const) {
       check(bank, filled(NEUTRAL[bank]), (t) => asMessage("customer", t));
     }
     for (const bank of ["agent", "agentFiller", "agentShort", "agentGreetings", "agentClosings"] as const) {
@@ -208,7 +229,13 @@ describe("bench/synthetic.ts", () => {
 
   it("writes each line as JSON.stringify would", () => {
     for (const line of syntheticItems(options)) expect(toJsonLine(line)).toBe(JSON.stringify(line));
-    const odd = { type: "note", note_id: 'a"b\\c\u2028', version: 1, text: "x\ny\u0001", created_at: "t" } as const;
+    const odd = {
+      type: "note",
+      note_id: 'a"b\\c\u2028',
+      version: 1,
+      text: "x\ny\u0001",
+      created_at: "t",
+    } as const;
     expect(toJsonLine(odd)).toBe(JSON.stringify(odd));
   });
 

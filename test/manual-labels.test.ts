@@ -24,14 +24,26 @@ describe.each(BACKENDS)("manual labels, history and queries on %s", (backend) =>
       (l) => `${l.name}:${l.source}`,
     );
   const republish = (key: object) =>
-    t.api({ method: "POST", url: "/api/internal/pubsub/publish", payload: { topic: "conversation_note_analysis", key, data: {} } });
+    t.api({
+      method: "POST",
+      url: "/api/internal/pubsub/publish",
+      payload: { topic: "conversation_note_analysis", key, data: {} },
+    });
 
   it("keeps a manual add and a manual removal through re-analysis, until handed back", async () => {
-    await t.api({ method: "PUT", url: "/api/conversations/c1", payload: { messages: [{ role: "customer", text: "refund my parcel" }] } });
+    await t.api({
+      method: "PUT",
+      url: "/api/conversations/c1",
+      payload: { messages: [{ role: "customer", text: "refund my parcel" }] },
+    });
     await tick();
     expect(await names("/api/conversations/c1")).toEqual(["billing/refund:rule", "shipping:rule"]);
 
-    const added = await t.api({ method: "POST", url: "/api/conversations/c1/labels", payload: { name: "vip" } });
+    const added = await t.api({
+      method: "POST",
+      url: "/api/conversations/c1/labels",
+      payload: { name: "vip" },
+    });
     expect(added.statusCode).toBe(200);
     const removed = await t.api({ method: "DELETE", url: "/api/conversations/c1/labels/billing%2Frefund" });
     expect(removed.json().labels.map((l: { name: string }) => l.name)).toEqual(["shipping", "vip"]);
@@ -40,10 +52,17 @@ describe.each(BACKENDS)("manual labels, history and queries on %s", (backend) =>
     await tick();
     expect(await names("/api/conversations/c1")).toEqual(["shipping:rule", "vip:manual"]);
 
-    const handedBack = await t.api({ method: "DELETE", url: "/api/conversations/c1/labels/billing%2Frefund/override" });
+    const handedBack = await t.api({
+      method: "DELETE",
+      url: "/api/conversations/c1/labels/billing%2Frefund/override",
+    });
     expect(handedBack.statusCode).toBe(200);
     await tick(); // the hand-back asked for a re-analysis
-    expect(await names("/api/conversations/c1")).toEqual(["billing/refund:rule", "shipping:rule", "vip:manual"]);
+    expect(await names("/api/conversations/c1")).toEqual([
+      "billing/refund:rule",
+      "shipping:rule",
+      "vip:manual",
+    ]);
     await t.api({ method: "DELETE", url: "/api/conversations/c1/labels/vip/override" });
     expect(await names("/api/conversations/c1")).toEqual(["billing/refund:rule", "shipping:rule"]);
 
@@ -66,12 +85,20 @@ describe.each(BACKENDS)("manual labels, history and queries on %s", (backend) =>
   it("refuses unknown labels, labels of the other kind, and unknown items", async () => {
     await t.api({ method: "PUT", url: "/api/conversations/c2", payload: {} });
     await t.api({ method: "POST", url: "/api/notes/n2/versions", payload: { text: "x" } });
-    const unknown = await t.api({ method: "POST", url: "/api/conversations/c2/labels", payload: { name: "nope" } });
+    const unknown = await t.api({
+      method: "POST",
+      url: "/api/conversations/c2/labels",
+      payload: { name: "nope" },
+    });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().error.code).toBe("unknown_label");
     const wrongKind = await t.api({ method: "POST", url: "/api/notes/n2/labels", payload: { name: "vip" } });
     expect(wrongKind.json().error.code).toBe("unknown_label");
-    const noItem = await t.api({ method: "POST", url: "/api/conversations/zz/labels", payload: { name: "vip" } });
+    const noItem = await t.api({
+      method: "POST",
+      url: "/api/conversations/zz/labels",
+      payload: { name: "vip" },
+    });
     expect(noItem.statusCode).toBe(404);
     const removeUnknown = await t.api({ method: "DELETE", url: "/api/conversations/c2/labels/nope" });
     expect(removeUnknown.statusCode).toBe(400);
@@ -79,7 +106,11 @@ describe.each(BACKENDS)("manual labels, history and queries on %s", (backend) =>
   });
 
   it("history shows exactly what a taxonomy change and re-publish changed, and manual decisions", async () => {
-    await t.api({ method: "PUT", url: "/api/conversations/h1", payload: { messages: [{ role: "customer", text: "refund" }] } });
+    await t.api({
+      method: "PUT",
+      url: "/api/conversations/h1",
+      payload: { messages: [{ role: "customer", text: "refund" }] },
+    });
     await tick();
     await t.api({
       method: "PUT",
@@ -89,8 +120,11 @@ describe.each(BACKENDS)("manual labels, history and queries on %s", (backend) =>
     await republish({ conversation_fs_id: "h1" });
     await tick();
     await t.api({ method: "POST", url: "/api/conversations/h1/labels", payload: { name: "vip" } });
-    const history = (await t.api({ method: "GET", url: "/api/conversations/h1/labels/history" })).json().items;
-    expect(history.map((h: { kind: string; added: string[]; removed: string[] }) => [h.kind, h.added, h.removed])).toEqual([
+    const history = (await t.api({ method: "GET", url: "/api/conversations/h1/labels/history" })).json()
+      .items;
+    expect(
+      history.map((h: { kind: string; added: string[]; removed: string[] }) => [h.kind, h.added, h.removed]),
+    ).toEqual([
       ["manual", ["vip"], []],
       ["analysis", ["money"], ["billing/refund"]],
       ["analysis", ["billing/refund"], []],
@@ -99,12 +133,17 @@ describe.each(BACKENDS)("manual labels, history and queries on %s", (backend) =>
   });
 
   it("history names the reanalysis job behind a run", async () => {
-    await t.api({ method: "PUT", url: "/api/conversations/j1", payload: { messages: [{ role: "customer", text: "refund" }] } });
+    await t.api({
+      method: "PUT",
+      url: "/api/conversations/j1",
+      payload: { messages: [{ role: "customer", text: "refund" }] },
+    });
     await tick();
     const job = (await t.api({ method: "POST", url: "/api/internal/labels/reanalysis" })).json();
     await tick();
     await tick();
-    const history = (await t.api({ method: "GET", url: "/api/conversations/j1/labels/history" })).json().items;
+    const history = (await t.api({ method: "GET", url: "/api/conversations/j1/labels/history" })).json()
+      .items;
     expect(history[0]).toMatchObject({ kind: "analysis", job_id: job.id, added: [], removed: [] });
   });
 
@@ -113,10 +152,17 @@ describe.each(BACKENDS)("manual labels, history and queries on %s", (backend) =>
       await t.api({
         method: "PUT",
         url: `/api/conversations/q${i}`,
-        payload: { messages: [{ role: "customer", text: "refund" }], updated_at: `2026-01-0${i + 1}T00:00:00Z` },
+        payload: {
+          messages: [{ role: "customer", text: "refund" }],
+          updated_at: `2026-01-0${i + 1}T00:00:00Z`,
+        },
       });
     }
-    await t.api({ method: "POST", url: "/api/notes/qn/versions", payload: { text: "refund", created_at: "2026-01-09T00:00:00Z" } });
+    await t.api({
+      method: "POST",
+      url: "/api/notes/qn/versions",
+      payload: { text: "refund", created_at: "2026-01-09T00:00:00Z" },
+    });
     await tick();
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -126,9 +172,19 @@ describe.each(BACKENDS)("manual labels, history and queries on %s", (backend) =>
       seen.push(...page.items.map((i: { type: string; id: string }) => `${i.type}:${i.id}`));
       cursor = page.next_cursor;
     } while (cursor);
-    expect(seen).toEqual(["conversation:q0", "conversation:q1", "conversation:q2", "conversation:q3", "conversation:q4", "note:qn"]);
+    expect(seen).toEqual([
+      "conversation:q0",
+      "conversation:q1",
+      "conversation:q2",
+      "conversation:q3",
+      "conversation:q4",
+      "note:qn",
+    ]);
     const filtered = (
-      await t.api({ method: "GET", url: "/api/labels/billing%2Frefund/items?type=conversation&updated_from=2026-01-02&updated_until=2026-01-03" })
+      await t.api({
+        method: "GET",
+        url: "/api/labels/billing%2Frefund/items?type=conversation&updated_from=2026-01-02&updated_until=2026-01-03",
+      })
     ).json();
     expect(filtered.items.map((i: { id: string }) => i.id)).toEqual(["q1", "q2"]);
     const stats = (await t.api({ method: "GET", url: "/api/labels/stats" })).json();

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { analysisTopic, previewTopic } from "../src/analysis/topic.js";
 import { claim } from "../src/pubsub/queue.js";
-import { FANOUT_TOPIC } from "../src/reanalysis/fanout.js";
+import { TopicRegistry } from "../src/pubsub/registry.js";
+import { FANOUT_TOPIC, fanOutTopic } from "../src/reanalysis/fanout.js";
 import { tick as runTick } from "../src/runners/tick.js";
 import { freshApp, TEST_TOKEN, type TestApp } from "./helpers/app.js";
 import { insertConversations } from "./helpers/bulk.js";
@@ -188,6 +190,33 @@ describe.each(BACKENDS)("reanalysis on %s", (backend) => {
     expect(stillLabeled.labels.map((l: { name: string }) => l.name)).toEqual(["billing/refund"]);
     expect(await labelCount("billing/refund")).toBeLessThan(3_000);
     expect((await job(created.id)).status).toBe("cancelled");
+  });
+
+  it("counts an item whose analysis is dead-lettered as failed, and still finishes", async () => {
+    await insertConversations(t.database, 10);
+    const real = analysisTopic();
+    t.runtime.topics = new TopicRegistry([
+      {
+        ...real,
+        maxAttempts: 1,
+        async handle(messages, context) {
+          const outcome = await real.handle(messages, context);
+          const poisoned = messages.filter((m) => m.key.conversation_fs_id === "bulk-0000003");
+          return { ...outcome, failed: new Map(poisoned.map((m) => [m.id, "cannot analyze"])) };
+        },
+      },
+      previewTopic(),
+      fanOutTopic(),
+    ]);
+    const created = (await start()).json();
+    for (let i = 0; i < 10 && (await runTick(t.runtime)).remaining > 0; i++);
+    expect(await job(created.id)).toMatchObject({
+      status: "done",
+      total: 10,
+      done: 9,
+      failed: 1,
+      skipped: 0,
+    });
   });
 
   it("a dry run reports what would change and writes no labels", async () => {

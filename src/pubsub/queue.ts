@@ -116,6 +116,7 @@ export async function fail(
         })
         .where("id", "=", message.id)
         .execute();
+      await settle(trx, { failed: [message.id] }, now);
       return "dead";
     }
     const runAt = now + backoffDelay(topic.backoff, message.attempts);

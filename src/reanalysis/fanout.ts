@@ -10,8 +10,6 @@ import { finishIdleJobs } from "./accounting.js";
 export const FANOUT_TOPIC = "reanalysis_fanout";
 /** Items enqueued per fan-out step: one INSERT … SELECT, small enough to keep a transaction short. */
 export const FANOUT_CHUNK = 2_000;
-/** Attempts of the analysis topic, for messages the fan-out creates. */
-const ANALYSIS_MAX_ATTEMPTS = 5;
 
 type Kind = "conversation" | "note";
 type Job = Omit<
@@ -84,7 +82,7 @@ async function fanOutStep(
   const kind = job.cursor_kind ?? (kinds[0] as Kind);
   const room =
     job.sample_limit === null ? FANOUT_CHUNK : Math.min(FANOUT_CHUNK, job.sample_limit - job.total);
-  const topic = job.dry_run === 1 ? PREVIEW_TOPIC : ANALYSIS_TOPIC;
+  const topic = publisher.topics.get(job.dry_run === 1 ? PREVIEW_TOPIC : ANALYSIS_TOPIC);
   const data = database.dialect === "postgres" ? sql`'{}'::jsonb` : sql`'{}'`;
 
   const rows =
@@ -94,7 +92,7 @@ async function fanOutStep(
           await sql<{
             id: number;
           }>`insert into messages (topic, key, data, state, priority, attempts, max_attempts, run_at, created_at)
-          select ${topic}, src.key, ${data}, 'pending', ${PRIORITY.bulk}, 0, ${ANALYSIS_MAX_ATTEMPTS}, ${now}, ${now}
+          select ${topic.name}, src.key, ${data}, 'pending', ${PRIORITY.bulk}, 0, ${topic.maxAttempts}, ${now}, ${now}
           from (${chunkSource(database, job, kind, room)}) src where true
           on conflict (topic, key) where state = 'pending' do update set priority = messages.priority
           returning id`.execute(trx)

@@ -61,7 +61,12 @@ export async function tick(runtime: Runtime, options: TickOptions = {}): Promise
     busy = false;
     for (const topic of runtime.topics.all()) {
       if (processed >= maxMessages || Date.now() >= deadline) break;
-      const batch = await claim(database, topic.name, Math.min(topic.batchSize, maxMessages - processed), runtime.leaseMs);
+      const batch = await claim(
+        database,
+        topic.name,
+        Math.min(topic.batchSize, maxMessages - processed),
+        runtime.leaseMs,
+      );
       if (batch.length === 0) continue;
       busy = true;
       const report = await runBatch(runtime, topic, batch);
