@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config.js";
 import { AppError } from "../errors.js";
 import { importCommand } from "./import.js";
+import { labelsCommand, statusCommand } from "./labels.js";
 import { migrateCommand } from "./migrate.js";
 import { queueCommands } from "./queue-commands.js";
 import { reanalyzeCommand } from "./reanalyze.js";
@@ -24,6 +25,8 @@ importCommand(program);
 queueCommands(program);
 taxonomyCommand(program);
 reanalyzeCommand(program);
+labelsCommand(program);
+statusCommand(program);
 
 try {
   await program.parseAsync(process.argv);
