@@ -54,6 +54,28 @@ describe("relabel serve on an empty folder", () => {
     expect(await again.stop()).toBe(0);
   });
 
+  it("--sample loads the example taxonomy and sample items, and every example label ends up on some item", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "relabel-sample-"));
+    const served = await startServe({ DATABASE_URL: undefined, RELABEL_API_TOKEN: "sample-token-0123456789" }, cwd, ["--sample"]);
+    try {
+      const headers = { authorization: "Bearer sample-token-0123456789" };
+      const taxonomy = await (await fetch(`${served.baseUrl}/api/taxonomy`, { headers })).json();
+      const names = (taxonomy.labels as { name: string }[]).map((l) => l.name).sort();
+      expect(names.length).toBeGreaterThanOrEqual(15);
+      let seen: string[] = [];
+      for (let i = 0; i < 100 && seen.length < names.length; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const stats = await (await fetch(`${served.baseUrl}/api/labels/stats`, { headers })).json();
+        seen = (stats.labels as { name: string }[]).map((l) => l.name).sort();
+      }
+      expect(seen).toEqual(names);
+      const topics = await (await fetch(`${served.baseUrl}/api/internal/pubsub/topics`, { headers })).json();
+      expect(topics.topics.every((t: { failed: number }) => t.failed === 0)).toBe(true);
+    } finally {
+      expect(await served.stop()).toBe(0);
+    }
+  });
+
   it("refuses bad configuration with a message that names the variable", async () => {
     const r = await runCli(["serve"], { PORT: "70000", DATABASE_URL: "sqlite:/tmp/never-used.db" });
     expect(r.code).toBe(2);

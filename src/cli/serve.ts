@@ -7,6 +7,7 @@ import { Metrics } from "../metrics.js";
 import { RunnerPool } from "../runners/worker.js";
 import { stopGracefully } from "./lifecycle.js";
 import { openRuntime } from "./open.js";
+import { isEmpty, loadSample } from "./sample.js";
 import { packageVersion } from "./version.js";
 
 export function serveCommand(program: Command): void {
@@ -16,11 +17,12 @@ export function serveCommand(program: Command): void {
     .option("-p, --port <port>", "port to listen on (env PORT, default 3000)")
     .option("-H, --host <host>", "interface to listen on (env HOST, default 127.0.0.1)")
     .option("-d, --database-url <url>", "database (env DATABASE_URL, default sqlite:./data/relabel.db)")
+    .option("--sample", "on an empty database, load the example taxonomy and sample items first")
     .option(
       "-w, --workers <n>",
       "runner loops in this process (env RELABEL_WORKERS, default 1; 0 = ticks only)",
     )
-    .action(async (opts: { port?: string; host?: string; databaseUrl?: string; workers?: string }) => {
+    .action(async (opts: { port?: string; host?: string; databaseUrl?: string; workers?: string; sample?: boolean }) => {
       const config = loadConfig(process.env, {
         PORT: opts.port,
         HOST: opts.host,
@@ -35,6 +37,16 @@ export function serveCommand(program: Command): void {
       const { token, source } = resolveApiToken(config);
       const logger = createLogger(config.logLevel);
       const runtime = await openRuntime(config, logger);
+      if (await isEmpty(runtime)) {
+        if (opts.sample) {
+          const loaded = await loadSample(runtime);
+          logger.info(loaded, "loaded the example taxonomy and sample items; the runners are labeling them");
+        } else {
+          logger.info("the database is empty: `npm start -- --sample` loads an example taxonomy and sample items");
+        }
+      } else if (opts.sample) {
+        logger.warn("--sample ignored: the database already holds data");
+      }
       const metrics = new Metrics(runtime.database, () => runtime.topics.names());
       runtime.observe = (topic, report, seconds) => metrics.observeBatch(topic, report, seconds);
       const app = await buildServer({ ...runtime, token, metrics, version: packageVersion() });
