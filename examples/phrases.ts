@@ -1228,10 +1228,9 @@ export function composeConversation(random: Random, plan: ConversationPlan): Com
   return { subject, messages, context };
 }
 
+/** "The app…" → "the app…" after "Also, "; "I…" stays. */
 function lowerFirst(text: string): string {
-  // Keep "I" and names as they are; lower a sentence's first ordinary word.
-  if (/^(I\b|I'|[A-Z][a-z]+ [A-Z])/.test(text)) return text;
-  return text.length > 1 && /^[A-Z][a-z]/.test(text) ? text[0]?.toLowerCase() + text.slice(1) : text;
+  return /^[A-Z][a-z]/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
 }
 
 /**
@@ -1245,8 +1244,8 @@ export function composeNote(random: Random, topics: readonly Topic[], versions: 
   for (const topic of topics) lines.push(fillText(pick(random, topic.notes), context));
   let text = lines.join(" ");
   const texts = [text];
+  const withUpdates = topics.filter((t) => t.updates.length > 0);
   for (let v = 2; v <= versions; v++) {
-    const withUpdates = topics.filter((t) => t.updates.length > 0);
     const bank =
       withUpdates.length > 0 && random() < 0.7 ? pick(random, withUpdates).updates : NEUTRAL.noteUpdates;
     text = `${text}\n\nUpdate: ${fillText(pick(random, bank), context)}`;

@@ -56,20 +56,30 @@ describe("relabel serve on an empty folder", () => {
 
   it("--sample loads the example taxonomy and sample items, and every example label ends up on some item", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "relabel-sample-"));
-    const served = await startServe({ DATABASE_URL: undefined, RELABEL_API_TOKEN: "sample-token-0123456789" }, cwd, ["--sample"]);
+    const served = await startServe(
+      { DATABASE_URL: undefined, RELABEL_API_TOKEN: "sample-token-0123456789" },
+      cwd,
+      ["--sample"],
+    );
     try {
       const headers = { authorization: "Bearer sample-token-0123456789" };
-      const taxonomy = await (await fetch(`${served.baseUrl}/api/taxonomy`, { headers })).json();
+      const taxonomy = (await (await fetch(`${served.baseUrl}/api/taxonomy`, { headers })).json()) as {
+        labels: { name: string }[];
+      };
       const names = (taxonomy.labels as { name: string }[]).map((l) => l.name).sort();
       expect(names.length).toBeGreaterThanOrEqual(15);
       let seen: string[] = [];
       for (let i = 0; i < 100 && seen.length < names.length; i++) {
         await new Promise((r) => setTimeout(r, 100));
-        const stats = await (await fetch(`${served.baseUrl}/api/labels/stats`, { headers })).json();
+        const stats = (await (await fetch(`${served.baseUrl}/api/labels/stats`, { headers })).json()) as {
+          labels: { name: string }[];
+        };
         seen = (stats.labels as { name: string }[]).map((l) => l.name).sort();
       }
       expect(seen).toEqual(names);
-      const topics = await (await fetch(`${served.baseUrl}/api/internal/pubsub/topics`, { headers })).json();
+      const topics = (await (
+        await fetch(`${served.baseUrl}/api/internal/pubsub/topics`, { headers })
+      ).json()) as { topics: { failed: number }[] };
       expect(topics.topics.every((t: { failed: number }) => t.failed === 0)).toBe(true);
     } finally {
       expect(await served.stop()).toBe(0);

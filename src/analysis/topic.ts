@@ -162,7 +162,9 @@ export function analysisTopic(): TopicDefinition {
     normalizeKey: normalizeAnalysisKey,
     maxAttempts: 5,
     backoff: { baseMs: 1_000, maxMs: 5 * 60_000 },
-    batchSize: 100,
+    // Per batch: two commits (claim, ack), each an fsync. 250 items take ~50 ms to
+    // analyze, far inside any lease, and spread those fsyncs thin.
+    batchSize: 250,
     handle: handler(new TaxonomyCache(), "apply"),
   };
 }
@@ -185,7 +187,7 @@ export function previewTopic(): TopicDefinition {
     },
     maxAttempts: 3,
     backoff: { baseMs: 1_000, maxMs: 60_000 },
-    batchSize: 100,
+    batchSize: 250,
     handle: handler(new TaxonomyCache(), "preview"),
   };
 }

@@ -22,48 +22,65 @@ export function serveCommand(program: Command): void {
       "-w, --workers <n>",
       "runner loops in this process (env RELABEL_WORKERS, default 1; 0 = ticks only)",
     )
-    .action(async (opts: { port?: string; host?: string; databaseUrl?: string; workers?: string; sample?: boolean }) => {
-      const config = loadConfig(process.env, {
-        PORT: opts.port,
-        HOST: opts.host,
-        DATABASE_URL: opts.databaseUrl,
-        RELABEL_WORKERS: opts.workers,
-      });
-      if (!isLoopback(config.host) && !config.apiToken) {
-        throw new ConfigError(
-          `RELABEL_API_TOKEN: required to listen on ${config.host}, which is reachable from other machines`,
-        );
-      }
-      const { token, source } = resolveApiToken(config);
-      const logger = createLogger(config.logLevel);
-      const runtime = await openRuntime(config, logger);
-      if (await isEmpty(runtime)) {
-        if (opts.sample) {
-          const loaded = await loadSample(runtime);
-          logger.info(loaded, "loaded the example taxonomy and sample items; the runners are labeling them");
-        } else {
-          logger.info("the database is empty: `npm start -- --sample` loads an example taxonomy and sample items");
+    .action(
+      async (opts: {
+        port?: string;
+        host?: string;
+        databaseUrl?: string;
+        workers?: string;
+        sample?: boolean;
+      }) => {
+        const config = loadConfig(process.env, {
+          PORT: opts.port,
+          HOST: opts.host,
+          DATABASE_URL: opts.databaseUrl,
+          RELABEL_WORKERS: opts.workers,
+        });
+        if (!isLoopback(config.host) && !config.apiToken) {
+          throw new ConfigError(
+            `RELABEL_API_TOKEN: required to listen on ${config.host}, which is reachable from other machines`,
+          );
         }
-      } else if (opts.sample) {
-        logger.warn("--sample ignored: the database already holds data");
-      }
-      const metrics = new Metrics(runtime.database, () => runtime.topics.names());
-      runtime.observe = (topic, report, seconds) => metrics.observeBatch(topic, report, seconds);
-      const app = await buildServer({ ...runtime, token, metrics, version: packageVersion() });
-      if (source.kind === "file") {
-        // The token itself goes only to a person at a terminal, never into logs.
-        if (process.stderr.isTTY) process.stderr.write(`\nAPI token (kept in ${source.path}): ${token}\n\n`);
-        else logger.info({ tokenFile: source.path }, "API token is in this file");
-      }
-      await app.listen({ port: config.port, host: config.host });
-      logger.info({ database: runtime.database.description, workers: config.workers }, "relabel is serving");
+        const { token, source } = resolveApiToken(config);
+        const logger = createLogger(config.logLevel);
+        const runtime = await openRuntime(config, logger);
+        if (await isEmpty(runtime)) {
+          if (opts.sample) {
+            const loaded = await loadSample(runtime);
+            logger.info(
+              loaded,
+              "loaded the example taxonomy and sample items; the runners are labeling them",
+            );
+          } else {
+            logger.info(
+              "the database is empty: `npm start -- --sample` loads an example taxonomy and sample items",
+            );
+          }
+        } else if (opts.sample) {
+          logger.warn("--sample ignored: the database already holds data");
+        }
+        const metrics = new Metrics(runtime.database, () => runtime.topics.names());
+        runtime.observe = (topic, report, seconds) => metrics.observeBatch(topic, report, seconds);
+        const app = await buildServer({ ...runtime, token, metrics, version: packageVersion() });
+        if (source.kind === "file") {
+          // The token itself goes only to a person at a terminal, never into logs.
+          if (process.stderr.isTTY)
+            process.stderr.write(`\nAPI token (kept in ${source.path}): ${token}\n\n`);
+          else logger.info({ tokenFile: source.path }, "API token is in this file");
+        }
+        await app.listen({ port: config.port, host: config.host });
+        logger.info(
+          { database: runtime.database.description, workers: config.workers },
+          "relabel is serving",
+        );
 
-      const pool = new RunnerPool(runtime, { concurrency: config.workers });
-      pool.start();
-      stopGracefully(logger, async () => {
-        await app.close();
-        await pool.stop();
-        await runtime.close();
-      });
-    });
+        const pool = new RunnerPool(runtime, { concurrency: config.workers });
+        pool.start();
+        stopGracefully(logger, async () => {
+          await app.close();
+          await pool.stop();
+          await runtime.close();
+        });
+      },
+    );
 }

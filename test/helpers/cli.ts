@@ -42,7 +42,11 @@ export interface Served {
 }
 
 /** Starts `relabel serve` on a free port and waits until it listens. */
-export function startServe(env: Record<string, string | undefined>, cwd?: string, args: string[] = []): Promise<Served> {
+export function startServe(
+  env: Record<string, string | undefined>,
+  cwd?: string,
+  args: string[] = [],
+): Promise<Served> {
   assertBuilt();
   const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], {
     env: { ...process.env, LOG_LEVEL: "info", ...env },

@@ -1,0 +1,250 @@
+/**
+ * End-to-end bulk re-labeling: N synthetic items (bench/synthetic.ts) labelled
+ * with the example taxonomy, then one reanalysis job over all of them, run by
+ * a runner pool, timed until the job is done. Each phase runs in its own
+ * process so its peak RSS is its own.
+ *
+ *   npx tsx bench/reanalysis.ts [--items 1000000] [--backend sqlite|postgres|both] [--workers 2]
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { pino } from "pino";
+import { SAMPLE_TAXONOMY } from "../src/cli/sample.js";
+import { readTaxonomyFile } from "../src/cli/taxonomy.js";
+import { parseDatabaseUrl } from "../src/config.js";
+import { openDatabase, transaction } from "../src/db/database.js";
+import { migrate } from "../src/db/migrate.js";
+import { saveTaxonomy } from "../src/labels/taxonomy-store.js";
+import { createWakeups } from "../src/pubsub/wakeups.js";
+import { createJob, getJob } from "../src/reanalysis/jobs.js";
+import type { Runtime } from "../src/runners/runtime.js";
+import { defaultTopics } from "../src/runners/topics.js";
+import { RunnerPool } from "../src/runners/worker.js";
+import { type SyntheticLine, syntheticItems } from "./synthetic.js";
+
+const { values } = parseArgs({
+  options: {
+    items: { type: "string", default: "1000000" },
+    backend: { type: "string", default: "both" },
+    workers: { type: "string", default: "2" },
+    phase: { type: "string" },
+    url: { type: "string" },
+    pg: {
+      type: "string",
+      default: process.env.RELABEL_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test",
+    },
+  },
+});
+const items = Number(values.items);
+const START = new Date("2025-11-24T00:00:00Z");
+const END = new Date("2026-11-24T00:00:00Z");
+const BATCH = 1_000;
+
+const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+async function open(url: string) {
+  const logger = pino({ level: "warn" });
+  const database = openDatabase(parseDatabaseUrl(url), logger);
+  await migrate(database);
+  return { database, logger };
+}
+
+/** Phase 1: the items, written straight into their tables in batched transactions, and the taxonomy. */
+async function load(url: string): Promise<object> {
+  const { database } = await open(url);
+  await transaction(database, (trx) => saveTaxonomy(database, trx, readTaxonomyFile(SAMPLE_TAXONOMY)));
+  const started = performance.now();
+  let batch: SyntheticLine[] = [];
+  let written = 0;
+  const flush = async () => {
+    const conversations = batch.flatMap((l) => (l.type === "conversation" ? [l] : []));
+    const versions = batch.flatMap((l) => (l.type === "note" ? [l] : []));
+    await transaction(database, async (trx) => {
+      if (conversations.length > 0) {
+        await trx
+          .insertInto("conversations")
+          .values(
+            conversations.map((c) => ({
+              fs_id: c.fs_id,
+              subject: c.subject,
+              messages: JSON.stringify(
+                c.messages.map((m) => ({ role: m.role, text: m.text, at: Date.parse(m.at) })),
+              ),
+              metadata: JSON.stringify(c.metadata),
+              created_at: Date.parse(c.created_at),
+              updated_at: Date.parse(c.updated_at),
+            })),
+          )
+          .execute();
+      }
+      if (versions.length > 0) {
+        const latest = new Map<string, SyntheticLine & { type: "note" }>();
+        for (const v of versions)
+          if ((latest.get(v.note_id)?.version ?? 0) < v.version) latest.set(v.note_id, v);
+        const first = new Map<string, number>();
+        for (const v of versions) if (v.version === 1) first.set(v.note_id, Date.parse(v.created_at));
+        await trx
+          .insertInto("notes")
+          .values(
+            [...latest.values()].map((v) => ({
+              note_id: v.note_id,
+              latest_version: v.version,
+              created_at: first.get(v.note_id) ?? Date.parse(v.created_at),
+              updated_at: Date.parse(v.created_at),
+            })),
+          )
+          .execute();
+        await trx
+          .insertInto("note_versions")
+          .values(
+            versions.map((v) => ({
+              note_id: v.note_id,
+              version: v.version,
+              text: v.text,
+              metadata: "{}",
+              created_at: Date.parse(v.created_at),
+            })),
+          )
+          .execute();
+      }
+    });
+    batch = [];
+  };
+  let lastNote = "";
+  for (const line of syntheticItems({ count: items, seed: 42, start: START, end: END })) {
+    // Keep a note's versions in one batch.
+    const boundary = line.type === "conversation" || line.note_id !== lastNote;
+    if (boundary && batch.length >= BATCH) await flush();
+    if (line.type === "note") lastNote = line.note_id;
+    if (boundary) written++;
+    batch.push(line);
+  }
+  await flush();
+  await database.close();
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    items: written,
+    load_seconds: Math.round(seconds),
+    load_items_per_s: Math.round(written / seconds),
+    peak_rss_mb: peakRssMb(),
+  };
+}
+
+/** Phase 2: one job over everything, processed by a runner pool in this process. */
+async function run(url: string): Promise<object> {
+  const { database, logger } = await open(url);
+  const wakeups = await createWakeups(database, logger);
+  const runtime: Runtime = {
+    database,
+    logger,
+    topics: defaultTopics(),
+    wakeups,
+    leaseMs: 30_000,
+    retentionMs: 86_400_000,
+  };
+  const pool = new RunnerPool(runtime, { concurrency: Number(values.workers) });
+  const started = performance.now();
+  let job = await createJob(database, runtime, {
+    type: "both",
+    from: START.getTime(),
+    until: END.getTime(),
+    dryRun: false,
+  });
+  pool.start();
+  while (job.status !== "done") {
+    await new Promise((r) => setTimeout(r, 1_000));
+    job = await getJob(database.db, job.id);
+    process.stderr.write(
+      `  ${job.status} ${job.done}/${job.total} ${job.rate_per_second ?? "-"}/s rss ${peakRssMb()} MB\n`,
+    );
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await pool.stop();
+  await wakeups.close();
+  await database.close();
+  return {
+    total: job.total,
+    done: job.done,
+    failed: job.failed,
+    items_changed: job.items_changed,
+    reanalysis_seconds: Math.round(seconds),
+    items_per_s: Math.round(job.total / seconds),
+    peak_rss_mb: peakRssMb(),
+  };
+}
+
+async function phase(): Promise<void> {
+  const url = values.url as string;
+  const result = values.phase === "load" ? await load(url) : await run(url);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function child(phaseName: string, url: string): Record<string, unknown> {
+  const out = execFileSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      fileURLToPath(import.meta.url),
+      "--phase",
+      phaseName,
+      "--url",
+      url,
+      "--items",
+      String(items),
+      "--workers",
+      String(values.workers),
+    ],
+    { stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(out.toString().trim().split("\n").pop() as string);
+}
+
+async function main(): Promise<void> {
+  const backends = values.backend === "both" ? ["sqlite", "postgres"] : [values.backend as string];
+  for (const backend of backends) {
+    let url: string;
+    let cleanup: () => Promise<void>;
+    if (backend === "sqlite") {
+      const dir = mkdtempSync(join(tmpdir(), "relabel-bench-"));
+      url = `sqlite:${join(dir, "bench.db")}`;
+      cleanup = async () => rmSync(dir, { recursive: true, force: true });
+    } else {
+      const admin = new pg.Client({ connectionString: values.pg });
+      await admin.connect();
+      const schema = `bench_${process.pid}`;
+      await admin.query(`create schema ${schema}`);
+      const u = new URL(values.pg as string);
+      u.searchParams.set("options", `-c search_path=${schema}`);
+      url = u.toString();
+      cleanup = async () => {
+        await admin.query(`drop schema ${schema} cascade`);
+        await admin.end();
+      };
+    }
+    try {
+      console.error(`${backend}: loading ${items} items`);
+      const loaded = child("load", url);
+      console.error(`${backend}: reanalyzing`);
+      const ran = child("run", url);
+      console.log(
+        JSON.stringify({
+          backend,
+          workers: Number(values.workers),
+          ...loaded,
+          ...ran,
+          load_peak_rss_mb: loaded.peak_rss_mb,
+        }),
+      );
+    } finally {
+      await cleanup();
+    }
+  }
+}
+
+await (values.phase ? phase() : main());
