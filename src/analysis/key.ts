@@ -1,7 +1,7 @@
 import type { Executor } from "../db/database.js";
 import { AppError } from "../errors.js";
-import { conversationNotFound } from "../items/conversations.js";
-import { noteNotFound, noteVersionNotFound } from "../items/notes.js";
+import { requireConversation } from "../items/conversations.js";
+import { noteVersionNotFound, requireLatestVersion } from "../items/notes.js";
 import { idSchema } from "../validation.js";
 
 /** The normalized key of topic `conversation_note_analysis`: exactly one item. */
@@ -53,12 +53,7 @@ export async function normalizeAnalysisKey(ex: Executor, key: unknown): Promise<
   }
   if (hasConversation) {
     const fsId = checkId("conversation_fs_id", fields.conversation_fs_id);
-    const found = await ex
-      .selectFrom("conversations")
-      .select("fs_id")
-      .where("fs_id", "=", fsId)
-      .executeTakeFirst();
-    if (!found) throw conversationNotFound(fsId);
+    await requireConversation(ex, fsId);
     return { conversation_fs_id: fsId };
   }
   if (!hasNote) {
@@ -67,13 +62,7 @@ export async function normalizeAnalysisKey(ex: Executor, key: unknown): Promise<
   }
   const noteId = checkId("note_id", fields.note_id);
   const wanted = present(fields.note_version) ? parseVersion(fields.note_version) : undefined;
-  const note = await ex
-    .selectFrom("notes")
-    .select("latest_version")
-    .where("note_id", "=", noteId)
-    .executeTakeFirst();
-  if (!note) throw noteNotFound(noteId);
-  if (wanted !== undefined && wanted > note.latest_version)
-    throw noteVersionNotFound(noteId, wanted, note.latest_version);
-  return { note_id: noteId, note_version: wanted ?? note.latest_version };
+  const latest = await requireLatestVersion(ex, noteId);
+  if (wanted !== undefined && wanted > latest) throw noteVersionNotFound(noteId, wanted, latest);
+  return { note_id: noteId, note_version: wanted ?? latest };
 }

@@ -119,6 +119,16 @@ export async function putConversation(
   };
 }
 
+/** Throws `conversation_not_found` unless the conversation exists. */
+export async function requireConversation(ex: Executor, fsId: string): Promise<void> {
+  const row = await ex
+    .selectFrom("conversations")
+    .select("fs_id")
+    .where("fs_id", "=", fsId)
+    .executeTakeFirst();
+  if (!row) throw conversationNotFound(fsId);
+}
+
 export async function getConversation(ex: Executor, fsId: string): Promise<Conversation> {
   const row = await ex.selectFrom("conversations").selectAll().where("fs_id", "=", fsId).executeTakeFirst();
   if (!row) throw conversationNotFound(fsId);

@@ -189,6 +189,17 @@ function toNote(
   };
 }
 
+/** The note's latest version number; throws `note_not_found` if there is no such note. */
+export async function requireLatestVersion(ex: Executor, noteId: string): Promise<number> {
+  const note = await ex
+    .selectFrom("notes")
+    .select("latest_version")
+    .where("note_id", "=", noteId)
+    .executeTakeFirst();
+  if (!note) throw noteNotFound(noteId);
+  return note.latest_version;
+}
+
 export async function getNoteVersion(ex: Executor, noteId: string, version: number): Promise<NoteVersion> {
   const row = await ex
     .selectFrom("note_versions")
@@ -197,13 +208,7 @@ export async function getNoteVersion(ex: Executor, noteId: string, version: numb
     .where("version", "=", version)
     .executeTakeFirst();
   if (row) return toVersion(row);
-  const note = await ex
-    .selectFrom("notes")
-    .select("latest_version")
-    .where("note_id", "=", noteId)
-    .executeTakeFirst();
-  if (!note) throw noteNotFound(noteId);
-  throw noteVersionNotFound(noteId, version, note.latest_version);
+  throw noteVersionNotFound(noteId, version, await requireLatestVersion(ex, noteId));
 }
 
 /** Notes in order of their latest version's created_at (their last activity). */

@@ -1,8 +1,8 @@
 import { enqueueAnalysis } from "../analysis/enqueue.js";
 import type { Executor } from "../db/database.js";
 import { AppError } from "../errors.js";
-import { conversationNotFound } from "../items/conversations.js";
-import { noteNotFound } from "../items/notes.js";
+import { requireConversation } from "../items/conversations.js";
+import { requireLatestVersion } from "../items/notes.js";
 import type { Publisher } from "../pubsub/publish.js";
 import type { ItemType } from "./assignments.js";
 import { currentTaxonomy } from "./taxonomy-store.js";
@@ -14,22 +14,9 @@ import { currentTaxonomy } from "./taxonomy-store.js";
  * analyzers. On notes, decisions belong to the note and carry over to new versions.
  */
 
-async function latestNoteVersion(ex: Executor, noteId: string): Promise<number | undefined> {
-  const note = await ex
-    .selectFrom("notes")
-    .select("latest_version")
-    .where("note_id", "=", noteId)
-    .executeTakeFirst();
-  return note?.latest_version;
-}
-
 async function assertItem(ex: Executor, itemType: ItemType, id: string): Promise<void> {
-  if (itemType === "note") {
-    if ((await latestNoteVersion(ex, id)) === undefined) throw noteNotFound(id);
-    return;
-  }
-  const row = await ex.selectFrom("conversations").select("fs_id").where("fs_id", "=", id).executeTakeFirst();
-  if (!row) throw conversationNotFound(id);
+  if (itemType === "note") await requireLatestVersion(ex, id);
+  else await requireConversation(ex, id);
 }
 
 /** The label must exist in the current taxonomy: a typo must not become a label nobody can query. */
@@ -94,7 +81,7 @@ export async function addManualLabel(
     evidence: "[]",
     analyzer_version: "manual",
     taxonomy_version: taxonomyVersion,
-    note_version: itemType === "note" ? ((await latestNoteVersion(trx, id)) ?? null) : null,
+    note_version: itemType === "note" ? await requireLatestVersion(trx, id) : null,
     analyzed_at: now,
   };
   await trx
@@ -167,6 +154,6 @@ export async function handBack(
   const key =
     itemType === "conversation"
       ? { conversation_fs_id: id }
-      : { note_id: id, note_version: (await latestNoteVersion(trx, id)) as number };
+      : { note_id: id, note_version: await requireLatestVersion(trx, id) };
   await enqueueAnalysis(trx, publisher, key);
 }

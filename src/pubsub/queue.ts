@@ -79,6 +79,22 @@ export async function ack(trx: Executor, messages: ClaimedMessage[], now = Date.
   return new Set(rows.map((r) => r.id));
 }
 
+/** Moves messages to the dead letters (`failed`), and counts them as failed for the jobs waiting on them. */
+async function deadLetter(trx: Executor, ids: number[], lastError: string, now: number): Promise<void> {
+  await trx
+    .updateTable("messages")
+    .set({
+      state: "failed",
+      finished_at: now,
+      lease_token: null,
+      lease_expires_at: null,
+      last_error: lastError,
+    })
+    .where("id", "in", ids)
+    .execute();
+  await settle(trx, { failed: ids }, now);
+}
+
 export type FailOutcome = "retrying" | "dead" | "superseded" | "stale";
 
 /**
@@ -105,18 +121,7 @@ export async function fail(
     if (database.dialect === "postgres") held = held.forUpdate();
     if (!(await held.executeTakeFirst())) return "stale";
     if (message.attempts >= message.maxAttempts) {
-      await trx
-        .updateTable("messages")
-        .set({
-          state: "failed",
-          finished_at: now,
-          lease_token: null,
-          lease_expires_at: null,
-          last_error: lastError,
-        })
-        .where("id", "=", message.id)
-        .execute();
-      await settle(trx, { failed: [message.id] }, now);
+      await deadLetter(trx, [message.id], lastError, now);
       return "dead";
     }
     const runAt = now + backoffDelay(topic.backoff, message.attempts);
@@ -200,20 +205,7 @@ export async function reapExpiredLeases(
     if (expired.length === 0) return 0;
     const lastError = "lease expired before the runner finished";
     const dead = expired.filter((m) => m.attempts >= m.max_attempts).map((m) => m.id);
-    if (dead.length > 0) {
-      await trx
-        .updateTable("messages")
-        .set({
-          state: "failed",
-          finished_at: now,
-          lease_token: null,
-          lease_expires_at: null,
-          last_error: lastError,
-        })
-        .where("id", "in", dead)
-        .execute();
-      await settle(trx, { failed: dead }, now);
-    }
+    if (dead.length > 0) await deadLetter(trx, dead, lastError, now);
     const retry = expired.filter((m) => m.attempts < m.max_attempts).map((m) => m.id);
     await requeue(trx, retry, { last_error: lastError }, now);
     return expired.length;
