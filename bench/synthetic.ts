@@ -181,39 +181,28 @@ export function* syntheticItems(options: SyntheticOptions): Generator<SyntheticL
   for (let block = 0; block * BLOCK < options.count; block++) yield* blockLines(options, block);
 }
 
-// Strings without these are their own JSON once quoted; the rest go through JSON.stringify.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const SPECIAL = /["\\\u0000-\u001f\u2028\u2029\ud800-\udfff]/;
-const quote = (s: string) => (SPECIAL.test(s) ? JSON.stringify(s) : `"${s}"`);
-
 /**
- * `JSON.stringify(line)`, the same text, faster: the shape is known, so only
- * the strings need looking at.
+ * One block as NDJSON bytes, in an ArrayBuffer of its own (so that a worker
+ * can transfer it): JSON.stringify line by line, each written straight into
+ * the buffer (faster than joining the lines first).
  */
-export function toJsonLine(line: SyntheticLine): string {
-  if (line.type === "note") {
-    return `{"type":"note","note_id":${quote(line.note_id)},"version":${line.version},"text":${quote(line.text)},"created_at":${quote(line.created_at)}}`;
-  }
-  let messages = "";
-  for (const m of line.messages) {
-    messages += `${messages === "" ? "" : ","}{"role":"${m.role}","text":${quote(m.text)},"at":${quote(m.at)}}`;
-  }
-  const { channel, plan, locale } = line.metadata;
-  return (
-    `{"type":"conversation","fs_id":${quote(line.fs_id)},"subject":${quote(line.subject)},"messages":[${messages}],` +
-    `"metadata":{"channel":"${channel}","plan":${quote(plan)},"locale":${quote(locale)}},` +
-    `"created_at":${quote(line.created_at)},"updated_at":${quote(line.updated_at)}}`
-  );
-}
-
-const encoder = new TextEncoder();
-
-/** One block as NDJSON bytes (in an ArrayBuffer of its own, so a worker can transfer it). */
-function blockBytes(options: SyntheticOptions, block: number): Uint8Array {
+function blockBytes(options: SyntheticOptions, block: number): Uint8Array<ArrayBuffer> {
   const lines: string[] = [];
-  for (const line of blockLines(options, block)) lines.push(toJsonLine(line));
-  lines.push("");
-  return encoder.encode(lines.join("\n"));
+  let units = 0;
+  for (const line of blockLines(options, block)) {
+    const json = JSON.stringify(line);
+    lines.push(json);
+    units += json.length + 1;
+  }
+  // A UTF-16 unit takes at most 3 bytes of UTF-8 (JSON.stringify escapes lone surrogates).
+  const buffer = new Uint8Array(new ArrayBuffer(units * 3));
+  const bytes = Buffer.from(buffer.buffer);
+  let length = 0;
+  for (const json of lines) {
+    length += bytes.write(json, length);
+    bytes[length++] = 10;
+  }
+  return buffer.subarray(0, length);
 }
 
 // --------------------------------------------------------------------- CLI
@@ -334,7 +323,7 @@ function runWorker(input: WorkerInput): void {
   const options = { count, seed, start: new Date(start), end: new Date(end), noteShare };
   parentPort?.on("message", (block: number) => {
     const bytes = blockBytes(options, block);
-    parentPort?.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
+    parentPort?.postMessage(bytes, [bytes.buffer]);
   });
 }
 
@@ -356,9 +345,10 @@ async function main(): Promise<void> {
   const began = performance.now();
   const blocks = Math.ceil(args.items / BLOCK);
   let bytes = 0;
+  const threads = Math.min(args.workers, blocks);
   const pool =
-    args.workers > 1 && blocks > 1
-      ? new BlockPool(Math.min(args.workers, blocks), {
+    threads > 1
+      ? new BlockPool(threads, {
           synthetic: {
             count: options.count,
             seed: options.seed,
@@ -370,7 +360,7 @@ async function main(): Promise<void> {
       : undefined;
   try {
     // A few blocks in flight per worker; written in order, waiting for the pipe to drain.
-    const window = pool ? 3 * args.workers : 1;
+    const window = pool ? 3 * threads : 1;
     const pending: Promise<Uint8Array>[] = [];
     const make = (block: number) => (pool ? pool.run(block) : Promise.resolve(blockBytes(options, block)));
     for (let block = 0; block < blocks; block++) {
@@ -386,7 +376,7 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - began) / 1000;
   process.stderr.write(
     `synthetic: ${args.items} items, ${(bytes / 1e6).toFixed(0)} MB in ${seconds.toFixed(1)} s: ` +
-      `${Math.round(args.items / seconds)} items/s (${pool ? args.workers : 1} thread${pool ? "s" : ""})\n`,
+      `${Math.round(args.items / seconds)} items/s (${pool ? `${threads} worker threads` : "1 thread"})\n`,
   );
 }
 

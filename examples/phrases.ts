@@ -1228,6 +1228,8 @@ export function composeConversation(random: Random, plan: ConversationPlan): Com
   return { subject, messages, context };
 }
 
+const upperFirst = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 /** "The app…" → "the app…" after "Also, "; "I…" stays. */
 function lowerFirst(text: string): string {
   return /^[A-Z][a-z]/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
@@ -1241,7 +1243,8 @@ export function composeNote(random: Random, topics: readonly Topic[], versions: 
   const context = new SlotContext(random);
   const lines: string[] = [];
   if (topics.length === 0 || random() < 0.4) lines.push(fillText(pick(random, NEUTRAL.notes), context));
-  for (const topic of topics) lines.push(fillText(pick(random, topic.notes), context));
+  // A note line may start with a slot ("{product} damaged in transit").
+  for (const topic of topics) lines.push(upperFirst(fillText(pick(random, topic.notes), context)));
   let text = lines.join(" ");
   const texts = [text];
   const withUpdates = topics.filter((t) => t.updates.length > 0);

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { syntheticItems, toJsonLine } from "../bench/synthetic.js";
+import { syntheticItems } from "../bench/synthetic.js";
 import {
   fill,
   ISSUE_TOPICS,
@@ -225,18 +225,6 @@ describe("bench/synthetic.ts", () => {
     const a = JSON.stringify([...syntheticItems(options)]);
     expect(JSON.stringify([...syntheticItems(options)])).toBe(a);
     expect(JSON.stringify([...syntheticItems({ ...options, seed: 8 })])).not.toBe(a);
-  });
-
-  it("writes each line as JSON.stringify would", () => {
-    for (const line of syntheticItems(options)) expect(toJsonLine(line)).toBe(JSON.stringify(line));
-    const odd = {
-      type: "note",
-      note_id: 'a"b\\c\u2028',
-      version: 1,
-      text: "x\ny\u0001",
-      created_at: "t",
-    } as const;
-    expect(toJsonLine(odd)).toBe(JSON.stringify(odd));
   });
 
   it("makes valid import lines of the planned shape", () => {
