@@ -34,6 +34,7 @@ const schema = z
       .optional(),
     RELABEL_LEASE_MS: intFrom(100, 3_600_000).default(30_000),
     RELABEL_WORKERS: intFrom(0, 64).default(1),
+    RELABEL_RATE_LIMIT: intFrom(0, 10_000_000).default(6_000),
     RELABEL_RETENTION_MS: intFrom(0, 365 * 86_400_000).default(7 * 86_400_000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
@@ -53,6 +54,7 @@ const schema = z
       leaseMs: env.RELABEL_LEASE_MS,
       workers: env.RELABEL_WORKERS,
       retentionMs: env.RELABEL_RETENTION_MS,
+      rateLimitPerMinute: env.RELABEL_RATE_LIMIT,
       logLevel: env.LOG_LEVEL,
     };
   });

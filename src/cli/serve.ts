@@ -61,7 +61,13 @@ export function serveCommand(program: Command): void {
         }
         const metrics = new Metrics(runtime.database, () => runtime.topics.names());
         runtime.observe = (topic, report, seconds) => metrics.observeBatch(topic, report, seconds);
-        const app = await buildServer({ ...runtime, token, metrics, version: packageVersion() });
+        const app = await buildServer({
+          ...runtime,
+          token,
+          metrics,
+          rateLimitPerMinute: config.rateLimitPerMinute,
+          version: packageVersion(),
+        });
         if (source.kind === "file") {
           // The token itself goes only to a person at a terminal, never into logs.
           if (process.stderr.isTTY)

@@ -7,6 +7,7 @@ import { installAuth } from "./auth.js";
 import type { AppContext } from "./context.js";
 import { installErrorHandling, sendError, toAppError } from "./errors.js";
 import { parseJsonBody } from "./json-body.js";
+import { installRateLimit } from "./rate-limit.js";
 import { conversationRoutes } from "./routes/conversations.js";
 import { healthRoutes } from "./routes/health.js";
 import { labelRoutes } from "./routes/labels.js";
@@ -34,6 +35,8 @@ const transform: typeof jsonSchemaTransform = (input) => {
 
 export interface ServerOptions extends AppContext {
   token: string;
+  /** Requests per minute per client on /api; 0 or absent: no limit. */
+  rateLimitPerMinute?: number;
   /** The process's metrics, shared with its runners; a server of its own otherwise. */
   metrics?: Metrics;
   version?: string;
@@ -70,6 +73,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
+  await installRateLimit(app, options.rateLimitPerMinute ?? 0);
   await installSessions(app, options.token);
   installAuth(app, options.token);
   const metrics = options.metrics ?? new Metrics(options.database, () => options.topics.names());

@@ -47,10 +47,14 @@ export interface TestApp extends TestRuntime {
 
 export async function freshApp(
   backend: Backend,
-  options: { topics?: TopicRegistry; leaseMs?: number } = {},
+  options: { topics?: TopicRegistry; leaseMs?: number; rateLimitPerMinute?: number } = {},
 ): Promise<TestApp> {
   const fresh = await freshRuntime(backend, options);
-  const app = await buildServer({ ...fresh.runtime, token: TEST_TOKEN });
+  const app = await buildServer({
+    ...fresh.runtime,
+    token: TEST_TOKEN,
+    rateLimitPerMinute: options.rateLimitPerMinute,
+  });
   await app.ready();
   return {
     ...fresh,
