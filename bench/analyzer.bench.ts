@@ -5,23 +5,15 @@
  *
  *   npx tsx bench/analyzer.bench.ts [seconds per cell, default 3]
  */
+
+import { mulberry32 } from "../examples/phrases.js";
 import { type AnalyzableItem, analyze } from "../src/analysis/rules.js";
 import { type CompiledTaxonomy, compileTaxonomy } from "../src/analysis/taxonomy.js";
 
 const SECONDS = Number(process.argv[2] ?? 3);
 const ROUNDS = 3;
 
-/** mulberry32: small, fast, good enough to make test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 type Random = () => number;
 const pick = <T>(random: Random, list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;

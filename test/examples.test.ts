@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { z } from "zod";
 import { syntheticItems } from "../bench/synthetic.js";
 import {
   fill,
@@ -14,9 +13,7 @@ import {
 } from "../examples/phrases.js";
 import { type AnalyzableItem, analyze } from "../src/analysis/rules.js";
 import { compileTaxonomy } from "../src/analysis/taxonomy.js";
-import { conversationInput } from "../src/items/conversations.js";
-import { noteVersionInput } from "../src/items/notes.js";
-import { idSchema } from "../src/validation.js";
+import { type ImportLine, importLine } from "../src/items/import.js";
 
 /**
  * The examples (examples/taxonomy.yaml, examples/sample.ndjson, the phrase
@@ -29,17 +26,6 @@ const taxonomy = compileTaxonomy(
   1,
 );
 const labelNames = taxonomy.labels.map((l) => l.name);
-
-// What `relabel import` accepts on a line (src/items/import.ts builds the same union).
-const importLine = z.discriminatedUnion("type", [
-  conversationInput.extend({ type: z.literal("conversation"), fs_id: idSchema }),
-  noteVersionInput.extend({
-    type: z.literal("note"),
-    note_id: idSchema,
-    version: z.number().int().min(1).max(2_147_483_647).optional(),
-  }),
-]);
-type ImportLine = z.infer<typeof importLine>;
 
 const labelsOf = (item: AnalyzableItem) => analyze(item, taxonomy).map((a) => a.name);
 const asNote = (text: string): AnalyzableItem => ({ kind: "note", text });

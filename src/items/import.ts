@@ -11,7 +11,7 @@ import { conversationInput, putConversation } from "./conversations.js";
 import { importNoteVersion, noteVersionInput } from "./notes.js";
 
 /** One NDJSON line: a conversation (the PUT body plus its fs_id) or a note version. */
-const importLine = z.discriminatedUnion("type", [
+export const importLine = z.discriminatedUnion("type", [
   conversationInput.extend({ type: z.literal("conversation"), fs_id: idSchema }),
   noteVersionInput.extend({
     type: z.literal("note"),
@@ -19,7 +19,7 @@ const importLine = z.discriminatedUnion("type", [
     version: z.number().int().min(1).max(2_147_483_647).optional(),
   }),
 ]);
-type ImportLine = z.infer<typeof importLine>;
+export type ImportLine = z.infer<typeof importLine>;
 
 export interface ImportCounts {
   conversations: number;
