@@ -162,9 +162,9 @@ export function analysisTopic(): TopicDefinition {
     normalizeKey: normalizeAnalysisKey,
     maxAttempts: 5,
     backoff: { baseMs: 1_000, maxMs: 5 * 60_000 },
-    // Per batch: two commits (claim, ack), each an fsync. 250 items take ~50 ms to
+    // Per batch: two commits (claim, ack), each an fsync. 500 items take ~100 ms to
     // analyze, far inside any lease, and spread those fsyncs thin.
-    batchSize: 250,
+    batchSize: 500,
     handle: handler(new TaxonomyCache(), "apply"),
   };
 }
