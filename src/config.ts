@@ -23,18 +23,33 @@ export function isLoopback(host: string): boolean {
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+const MIN_TOKEN_LENGTH = 16;
+const tokenRule = `must be at least ${MIN_TOKEN_LENGTH} characters (e.g. \`openssl rand -base64 32\`)`;
+
+/** A comma-separated list of tokens, e.g. the old and the new one while rotating. */
+const tokenList = z
+  .string()
+  .transform((list) =>
+    list
+      .split(",")
+      .map((token) => token.trim())
+      .filter((token) => token !== ""),
+  )
+  .pipe(z.array(z.string().min(MIN_TOKEN_LENGTH, `each token ${tokenRule}`)))
+  .default([]);
+
 const schema = z
   .object({
     DATABASE_URL: z.string().min(1).default("sqlite:./data/relabel.db"),
     PORT: intFrom(0, 65535).default(3000),
     HOST: z.string().min(1).default("127.0.0.1"),
-    RELABEL_API_TOKEN: z
-      .string()
-      .min(16, "must be at least 16 characters (e.g. `openssl rand -base64 32`)")
-      .optional(),
+    RELABEL_API_TOKEN: z.string().min(MIN_TOKEN_LENGTH, tokenRule).optional(),
+    RELABEL_ADMIN_TOKENS: tokenList,
+    RELABEL_INGEST_TOKENS: tokenList,
     RELABEL_LEASE_MS: intFrom(100, 3_600_000).default(30_000),
     RELABEL_WORKERS: intFrom(0, 64).default(1),
-    RELABEL_RATE_LIMIT: intFrom(0, 10_000_000).default(6_000),
+    RELABEL_RATE_LIMIT: intFrom(0, 1_000_000).default(200),
+    RELABEL_AUTH_FAILURE_LIMIT: intFrom(0, 1_000_000).default(30),
     RELABEL_RETENTION_MS: intFrom(0, 365 * 86_400_000).default(7 * 86_400_000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
@@ -51,10 +66,13 @@ const schema = z
       port: env.PORT,
       host: env.HOST,
       apiToken: env.RELABEL_API_TOKEN,
+      adminTokens: env.RELABEL_ADMIN_TOKENS,
+      ingestTokens: env.RELABEL_INGEST_TOKENS,
       leaseMs: env.RELABEL_LEASE_MS,
       workers: env.RELABEL_WORKERS,
       retentionMs: env.RELABEL_RETENTION_MS,
-      rateLimitPerMinute: env.RELABEL_RATE_LIMIT,
+      rateLimitPerSecond: env.RELABEL_RATE_LIMIT,
+      authFailuresPerMinute: env.RELABEL_AUTH_FAILURE_LIMIT,
       logLevel: env.LOG_LEVEL,
     };
   });

@@ -19,6 +19,11 @@ export const ERRORS = {
     message:
       "Missing or invalid credentials: send 'Authorization: Bearer <RELABEL_API_TOKEN>', or sign in at /console.",
   },
+  insufficient_scope: {
+    status: 403,
+    message:
+      "This token may write and read items and labels only; the runners, the queue and the taxonomy need an admin token.",
+  },
   cross_origin_refused: {
     status: 403,
     message: "A browser session may only change things from relabel's own pages (same origin).",

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { resolveApiToken } from "../auth/token.js";
+import { resolveCredentials } from "../auth/token.js";
 import { ConfigError, isLoopback, loadConfig } from "../config.js";
 import { buildServer } from "../http/server.js";
 import { createLogger } from "../logger.js";
@@ -36,12 +36,12 @@ export function serveCommand(program: Command): void {
           DATABASE_URL: opts.databaseUrl,
           RELABEL_WORKERS: opts.workers,
         });
-        if (!isLoopback(config.host) && !config.apiToken) {
+        if (!isLoopback(config.host) && !config.apiToken && config.adminTokens.length === 0) {
           throw new ConfigError(
             `RELABEL_API_TOKEN: required to listen on ${config.host}, which is reachable from other machines`,
           );
         }
-        const { token, source } = resolveApiToken(config);
+        const { credentials, source } = resolveCredentials(config);
         const logger = createLogger(config.logLevel);
         const runtime = await openRuntime(config, logger);
         if (await isEmpty(runtime)) {
@@ -63,15 +63,18 @@ export function serveCommand(program: Command): void {
         runtime.observe = (topic, report, seconds) => metrics.observeBatch(topic, report, seconds);
         const app = await buildServer({
           ...runtime,
-          token,
+          credentials,
           metrics,
-          rateLimitPerMinute: config.rateLimitPerMinute,
+          rateLimits: {
+            perTokenPerSecond: config.rateLimitPerSecond,
+            authFailuresPerMinute: config.authFailuresPerMinute,
+          },
           version: packageVersion(),
         });
         if (source.kind === "file") {
           // The token itself goes only to a person at a terminal, never into logs.
           if (process.stderr.isTTY)
-            process.stderr.write(`\nAPI token (kept in ${source.path}): ${token}\n\n`);
+            process.stderr.write(`\nAPI token (kept in ${source.path}): ${source.token}\n\n`);
           else logger.info({ tokenFile: source.path }, "API token is in this file");
         }
         await app.listen({ port: config.port, host: config.host });

@@ -1,19 +1,26 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { tokenMatches } from "../auth/token.js";
+import type { Credentials, Scope } from "../auth/credentials.js";
 import { AppError } from "../errors.js";
-import { sendError } from "./errors.js";
-import { sessionAuthenticates } from "./session.js";
+import type { RateLimits } from "./rate-limit.js";
+import { sessionPrincipal } from "./session.js";
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-const isApiPath = (path: string) => path === "/api" || path.startsWith("/api/");
+export const isApiPath = (path: string) => path === "/api" || path.startsWith("/api/");
+
+/** The runners, the queue and the taxonomy: what only an admin token reaches. */
+const ADMIN_PREFIXES = ["/api/internal/", "/api/tick/", "/api/taxonomy"];
+
+export function requiredScope(path: string): Scope {
+  return ADMIN_PREFIXES.some((prefix) => path.startsWith(prefix)) ? "admin" : "ingest";
+}
 
 /**
  * The path the router matched, not the raw URL: the router percent-decodes, so
  * a check on the raw URL would let `/%61pi/...` reach `/api` routes unchecked.
  * Unmatched requests (404s) are judged on their decoded path.
  */
-function routedPath(request: FastifyRequest): string {
+export function routedPath(request: FastifyRequest): string {
   const route = request.routeOptions.url;
   if (route !== undefined) return route;
   const path = request.url.split("?")[0] ?? "";
@@ -26,19 +33,30 @@ function routedPath(request: FastifyRequest): string {
 
 /**
  * Every `/api` route needs `Authorization: Bearer <token>`, or a browser
- * session from /console (see session.ts). A token in the query string is
- * never read: URLs end up in logs and browser history.
+ * session from /console (see session.ts), with the scope the route needs. A
+ * token in the query string is never read: URLs end up in logs and browser
+ * history. Unknown `/api` paths answer 401 before 404, so the routes cannot
+ * be mapped without a token.
  */
-export function installAuth(app: FastifyInstance, token: string): void {
+export function installAuth(app: FastifyInstance, credentials: Credentials, limits: RateLimits): void {
   app.addHook("onRequest", async (request, reply) => {
-    if (!isApiPath(routedPath(request))) return;
+    const path = routedPath(request);
+    if (!isApiPath(path)) return;
     const presented = BEARER.exec(request.headers.authorization ?? "")?.[1];
-    if (presented !== undefined && tokenMatches(presented, token)) return;
-    const session = presented === undefined ? sessionAuthenticates(request) : false;
-    if (session === true) return;
-    if (session === "cross-origin") return sendError(new AppError("cross_origin_refused"), request, reply);
-    // RFC 6750: a 401 names the scheme it wants, so clients and proxies know what to send.
-    reply.header("www-authenticate", 'Bearer realm="relabel"');
-    return sendError(new AppError("unauthorized"), request, reply);
+    const principal =
+      presented !== undefined ? credentials.identify(presented) : sessionPrincipal(request, credentials);
+    if (principal === "cross-origin") throw new AppError("cross_origin_refused");
+    if (principal === undefined) {
+      await limits.authFailure(request, reply);
+      // RFC 6750: a 401 names the scheme it wants, so clients and proxies know what to send.
+      reply.header("www-authenticate", 'Bearer realm="relabel"');
+      throw new AppError("unauthorized");
+    }
+    request.principal = principal;
+    await limits.authenticated(request, reply);
+    if (requiredScope(path) === "admin" && principal.scope !== "admin") {
+      reply.header("www-authenticate", 'Bearer realm="relabel", error="insufficient_scope"');
+      throw new AppError("insufficient_scope");
+    }
   });
 }

@@ -1,13 +1,15 @@
+import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import type { Credentials } from "../auth/credentials.js";
 import { Metrics } from "../metrics.js";
 import { installAuth } from "./auth.js";
 import type { AppContext } from "./context.js";
 import { installErrorHandling, sendError, toAppError } from "./errors.js";
 import { parseJsonBody } from "./json-body.js";
-import { installRateLimit } from "./rate-limit.js";
+import { installRateLimits, type RateLimitOptions } from "./rate-limit.js";
 import { conversationRoutes } from "./routes/conversations.js";
 import { healthRoutes } from "./routes/health.js";
 import { labelRoutes } from "./routes/labels.js";
@@ -34,9 +36,9 @@ const transform: typeof jsonSchemaTransform = (input) => {
 };
 
 export interface ServerOptions extends AppContext {
-  token: string;
-  /** Requests per minute per client on /api; 0 or absent: no limit. */
-  rateLimitPerMinute?: number;
+  credentials: Credentials;
+  /** Absent: no limits. */
+  rateLimits?: RateLimitOptions;
   /** The process's metrics, shared with its runners; a server of its own otherwise. */
   metrics?: Metrics;
   version?: string;
@@ -57,6 +59,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  // Security headers on every answer. The API serves JSON, which no policy
+  // restricts; the pages that run scripts (/docs, /console) set their own.
+  await app.register(helmet, { global: true });
 
   await app.register(swagger, {
     openapi: {
@@ -73,9 +78,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
-  await installRateLimit(app, options.rateLimitPerMinute ?? 0);
-  await installSessions(app, options.token);
-  installAuth(app, options.token);
+  const limits = await installRateLimits(
+    app,
+    options.rateLimits ?? { perTokenPerSecond: 0, authFailuresPerMinute: 0 },
+  );
+  await installSessions(app, options.credentials, limits);
+  installAuth(app, options.credentials, limits);
   const metrics = options.metrics ?? new Metrics(options.database, () => options.topics.names());
   metrics.instrument(app);
   app.get(

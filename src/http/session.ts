@@ -3,17 +3,20 @@ import cookie from "@fastify/cookie";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { tokenMatches } from "../auth/token.js";
+import type { Credentials, Principal } from "../auth/credentials.js";
 import { AppError } from "../errors.js";
-import { CONSOLE_PAGE } from "./console-page.js";
+import { CONSOLE_CSP, CONSOLE_PAGE } from "./console-page.js";
+import type { RateLimits } from "./rate-limit.js";
 
 /**
  * Browser sessions, so the runbook's relative `fetch` calls (no Authorization
  * header) work from a devtools console on relabel's own origin. A person
- * enters the token once at /console; the session cookie is HttpOnly (page
- * scripts cannot read it), SameSite=Strict, and signed with a key derived
- * from the API token: every process sharing the token accepts it, none keeps
- * state, and rotating the token ends every session.
+ * enters a token once at /console; the session cookie is HttpOnly (page
+ * scripts cannot read it), SameSite=Strict, names the token's id (not the
+ * token), and is signed with a key derived from the first admin token (and checked against
+ * keys from all of them): every process sharing the tokens accepts it, none
+ * keeps state, and a session lives as long as the admin token it was signed
+ * under stays configured.
  */
 export const SESSION_COOKIE = "relabel_session";
 const SESSION_MS = 12 * 3_600_000;
@@ -34,19 +37,30 @@ export function isSameOrigin(request: FastifyRequest): boolean {
   return request.headers["sec-fetch-site"] === "same-origin";
 }
 
-/** True if the request carries a valid session cookie and, when it changes something, comes from our origin. */
-export function sessionAuthenticates(request: FastifyRequest): boolean | "cross-origin" {
+/**
+ * The session's principal if the request carries a valid session cookie and,
+ * when it changes something, comes from our origin.
+ */
+export function sessionPrincipal(
+  request: FastifyRequest,
+  credentials: Credentials,
+): Principal | "cross-origin" | undefined {
   const raw = request.cookies[SESSION_COOKIE];
-  if (raw === undefined) return false;
+  if (raw === undefined) return undefined;
   const unsigned = request.unsignCookie(raw);
-  if (!unsigned.valid || unsigned.value === null || !(Number(unsigned.value) > Date.now())) return false;
+  if (!unsigned.valid || unsigned.value === null) return undefined;
+  const [expires, tokenId] = unsigned.value.split(".");
+  if (!(Number(expires) > Date.now()) || tokenId === undefined) return undefined;
+  // The token's scope now, not at sign-in; a session ends when its token is removed.
+  const principal = credentials.byTokenId(tokenId);
+  if (principal === undefined) return undefined;
   if (!SAFE_METHODS.has(request.method) && !isSameOrigin(request)) return "cross-origin";
-  return true;
+  return principal;
 }
 
-function setSession(request: FastifyRequest, reply: FastifyReply): void {
+function setSession(request: FastifyRequest, reply: FastifyReply, principal: Principal): void {
   const expires = Date.now() + SESSION_MS;
-  reply.setCookie(SESSION_COOKIE, String(expires), {
+  reply.setCookie(SESSION_COOKIE, `${expires}.${principal.tokenId}`, {
     signed: true,
     httpOnly: true,
     sameSite: "strict",
@@ -56,8 +70,13 @@ function setSession(request: FastifyRequest, reply: FastifyReply): void {
   });
 }
 
-export async function installSessions(app: FastifyInstance, token: string): Promise<void> {
-  await app.register(cookie, { secret: sessionKey(token), hook: "onRequest" });
+export async function installSessions(
+  app: FastifyInstance,
+  credentials: Credentials,
+  limits: RateLimits,
+): Promise<void> {
+  // Signed with the first key, accepted under any: sessions survive an admin token's rotation.
+  await app.register(cookie, { secret: credentials.adminTokens.map(sessionKey), hook: "onRequest" });
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get(
@@ -66,10 +85,7 @@ export async function installSessions(app: FastifyInstance, token: string): Prom
     (_req, reply) =>
       reply
         .type("text/html; charset=utf-8")
-        .header(
-          "content-security-policy",
-          "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
-        )
+        .header("content-security-policy", CONSOLE_CSP)
         .send(CONSOLE_PAGE),
   );
 
@@ -84,9 +100,12 @@ export async function installSessions(app: FastifyInstance, token: string): Prom
     },
     async (request, reply) => {
       if (!isSameOrigin(request)) throw new AppError("cross_origin_refused");
-      if (!tokenMatches(request.body.token, token))
-        throw new AppError("unauthorized", "That is not the API token.");
-      setSession(request, reply);
+      const principal = credentials.identify(request.body.token);
+      if (principal === undefined) {
+        await limits.authFailure(request, reply);
+        throw new AppError("unauthorized", "That is not a valid API token.");
+      }
+      setSession(request, reply, principal);
       return reply.code(204).send();
     },
   );

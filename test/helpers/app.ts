@@ -1,5 +1,7 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { pino } from "pino";
+import { Credentials } from "../../src/auth/credentials.js";
+import type { RateLimitOptions } from "../../src/http/rate-limit.js";
 import { buildServer } from "../../src/http/server.js";
 import type { TopicRegistry } from "../../src/pubsub/registry.js";
 import { createWakeups } from "../../src/pubsub/wakeups.js";
@@ -8,6 +10,8 @@ import { defaultTopics } from "../../src/runners/topics.js";
 import { type Backend, type FreshDatabase, freshDatabase } from "./db.js";
 
 export const TEST_TOKEN = "test-token-0123456789abcdef";
+/** An ingest-scoped token: items and labels, not the runners, queue or taxonomy. */
+export const INGEST_TOKEN = "ingest-token-0123456789abcdef";
 
 export interface TestRuntime extends FreshDatabase {
   runtime: Runtime;
@@ -47,13 +51,13 @@ export interface TestApp extends TestRuntime {
 
 export async function freshApp(
   backend: Backend,
-  options: { topics?: TopicRegistry; leaseMs?: number; rateLimitPerMinute?: number } = {},
+  options: { topics?: TopicRegistry; leaseMs?: number; rateLimits?: RateLimitOptions } = {},
 ): Promise<TestApp> {
   const fresh = await freshRuntime(backend, options);
   const app = await buildServer({
     ...fresh.runtime,
-    token: TEST_TOKEN,
-    rateLimitPerMinute: options.rateLimitPerMinute,
+    credentials: new Credentials({ admin: [TEST_TOKEN], ingest: [INGEST_TOKEN] }),
+    rateLimits: options.rateLimits,
   });
   await app.ready();
   return {
