@@ -10,6 +10,7 @@ import type { AppContext } from "./context.js";
 import { installErrorHandling, sendError, toAppError } from "./errors.js";
 import { parseJsonBody } from "./json-body.js";
 import { installRateLimits, type RateLimitOptions } from "./rate-limit.js";
+import { requestLogSerializer } from "./request-log.js";
 import { conversationRoutes } from "./routes/conversations.js";
 import { healthRoutes } from "./routes/health.js";
 import { labelRoutes } from "./routes/labels.js";
@@ -46,7 +47,10 @@ export interface ServerOptions extends AppContext {
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: options.logger as FastifyBaseLogger,
+    loggerInstance: options.logger.child(
+      {},
+      { serializers: { req: requestLogSerializer } },
+    ) as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Errors raised before routing (bad percent-encoding, over-long params) get the catalog shape too.
@@ -61,7 +65,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   installErrorHandling(app);
   // Security headers on every answer. The API serves JSON, which no policy
   // restricts; the pages that run scripts (/docs, /console) set their own.
-  await app.register(helmet, { global: true });
+  await app.register(helmet, {
+    global: true,
+    // Upgrading would break /docs on a plain-HTTP deployment; TLS is the proxy's to enforce.
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
 
   await app.register(swagger, {
     openapi: {
