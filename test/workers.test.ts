@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -8,45 +8,10 @@ import { RunnerPool } from "../src/runners/worker.js";
 import { freshRuntime, type TestRuntime } from "./helpers/app.js";
 import { CLI } from "./helpers/cli.js";
 import { BACKENDS } from "./helpers/db.js";
+import { sleep, spawnNode, waitFor } from "./helpers/processes.js";
 import { TEST_TOPIC, testTopics } from "./helpers/test-topic.js";
 
 const SLOW_WORKER = fileURLToPath(new URL("./fixtures/slow-worker.mjs", import.meta.url));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-function spawnNode(
-  args: string[],
-  env: Record<string, string> = {},
-): { child: ChildProcess; output(): string } {
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  return { child, output: () => output };
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.on("exit", (code) => resolve(code));
-  });
-
 describe.each(BACKENDS)("runners on %s", (backend) => {
   let t: TestRuntime;
   const children: ChildProcess[] = [];
@@ -146,7 +111,7 @@ describe.each(BACKENDS)("runners on %s", (backend) => {
     );
     victim.child.kill("SIGKILL");
     const killedAt = Date.now();
-    await exited(victim.child);
+    await victim.exited;
     const rescuer = spawnNode([SLOW_WORKER, t.url, String(leaseMs), "0"]);
     children.push(rescuer.child);
     await waitFor("the rescue", async () => ((await count("done")) === 5 ? true : undefined), 15_000);
@@ -161,7 +126,7 @@ describe.each(BACKENDS)("runners on %s", (backend) => {
     children.push(worker.child);
     await waitFor("a claim", async () => (worker.output().includes("claimed") ? true : undefined));
     worker.child.kill("SIGTERM");
-    expect(await exited(worker.child)).toBe(0);
+    expect(await worker.exited).toBe(0);
     expect(worker.output()).toContain("stopped");
     expect(await count("running")).toBe(0);
     const doneByFirst = await count("done");
@@ -190,7 +155,7 @@ describe.each(BACKENDS)("runners on %s", (backend) => {
     );
     await waitFor("the analysis", async () => ((await count("done")) === 1 ? true : undefined), 10_000);
     worker.child.kill("SIGTERM");
-    expect(await exited(worker.child)).toBe(0);
+    expect(await worker.exited).toBe(0);
     const { rows } = await sql<{ n: number }>`select count(*) as n from analysis_runs`.execute(t.database.db);
     expect(Number(rows[0]?.n)).toBe(1);
   });

@@ -39,9 +39,12 @@ export class RunnerPool {
     if (this.#concurrency === 0) return;
     this.#unsubscribe = this.#runtime.wakeups.subscribe(() => this.#wakeAll());
     // Recovering expired leases is cheap and idempotent; every process does it, so any survivor will.
+    // A quarter of the lease, and once at start (a replacement for a crashed worker recovers its
+    // batch at once): a dead runner's messages are back within about 1.25 leases.
+    void this.#maintain();
     this.#maintenance = setInterval(
       () => void this.#maintain(),
-      Math.max(Math.floor(this.#runtime.leaseMs / 2), 100),
+      Math.max(Math.floor(this.#runtime.leaseMs / 4), 100),
     );
     this.#maintenance.unref();
     this.#loops = Array.from({ length: this.#concurrency }, () => this.#loop());
