@@ -22,11 +22,16 @@ const types = {
 
 export function openPostgres(url: string, logger?: Logger): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10, types, connectionTimeoutMillis: 10_000 });
-  // An idle client whose server went away emits 'error' on the pool; unhandled it
-  // would crash the process. The pool drops that client and connects anew on demand.
-  pool.on("error", (err) =>
-    logger?.warn({ err: err.message }, "postgres connection lost; the pool will reconnect"),
+  // A connection whose server went away (a restart, a failover, pg_terminate_backend)
+  // emits 'error' on its client, checked out or idle; unhandled, that would crash the
+  // process. The query in flight fails on its own; the pool discards the dead client
+  // when it is released (or at once if idle) and connects anew on demand.
+  pool.on("connect", (client) =>
+    client.on("error", (err) =>
+      logger?.warn({ err: err.message }, "postgres connection lost; the pool will reconnect"),
+    ),
   );
+  pool.on("error", () => {}); // an idle client's error, already logged by its own listener
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {
     dialect: "postgres",
