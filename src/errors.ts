@@ -41,6 +41,10 @@ export const ERRORS = {
   unsupported_media_type: { status: 415, message: "Send the body as application/json." },
   rate_limited: { status: 429, message: "Too many requests; slow down." },
   internal: { status: 500, message: "Something went wrong on our side; it has been logged." },
+  storage_full: {
+    status: 507,
+    message: "The database is out of space, so nothing was written; reads still work. Retry once space is freed.",
+  },
   database_unavailable: { status: 503, message: "The database cannot be reached right now; retry shortly." },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -14,19 +14,34 @@ export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
  * that no busy timeout can resolve), and the busy timeout applies instead.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #raw: BetterSqlite3.Database;
+  constructor(config: ConstructorParameters<typeof SqliteDriver>[0], raw: BetterSqlite3.Database) {
+    super(config);
+    this.#raw = raw;
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+
+  /**
+   * After some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM …) SQLite has
+   * already rolled the transaction back; a ROLLBACK then fails with "no
+   * transaction is active" and would hide the error that matters.
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.#raw.inTransaction) await super.rollbackTransaction(connection);
   }
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
-  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
-    super(config);
-    this.#config = config;
+  readonly #raw: BetterSqlite3.Database;
+  constructor(raw: BetterSqlite3.Database) {
+    super({ database: raw });
+    this.#raw = raw;
   }
   override createDriver() {
-    return new ImmediateSqliteDriver(this.#config);
+    return new ImmediateSqliteDriver({ database: this.#raw }, this.#raw);
   }
 }
 
@@ -38,7 +53,7 @@ export function openSqlite(path: string): Database {
   raw.pragma("foreign_keys = ON");
   // 32 MiB of page cache instead of SQLite's 2 MiB: bulk re-labeling walks big indexes.
   raw.pragma("cache_size = -32768");
-  const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
+  const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect(raw) });
   return {
     dialect: "sqlite",
     db,

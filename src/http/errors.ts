@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { databaseErrorCode } from "../db/errors.js";
 import { AppError, type ErrorCode, errorBody } from "../errors.js";
 
 /** Fastify's own errors, mapped onto the catalog so every error body has one shape. */
@@ -40,6 +41,8 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   // Anything can be thrown, null and strings included; only an object carries a code or a status.
   if (typeof err !== "object" || err === null) return new AppError("internal");
+  const database = databaseErrorCode(err);
+  if (database !== undefined) return new AppError(database);
   if (hasZodFastifySchemaValidationErrors(err)) return validationError(err);
   const { code, statusCode: status, message } = err as Partial<FastifyError>;
   // hasOwn: an error whose code is, say, "constructor" must not find Object.prototype's.
@@ -58,6 +61,8 @@ export function toAppError(err: unknown): AppError {
 export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const appError = toAppError(err);
   if (appError.code === "internal") request.log.error({ err }, "unhandled error");
+  // A full disk or a lost database is the operator's to fix: say so, without a stack.
+  else if (appError.status >= 500) request.log.warn({ err: (err as Error).message }, appError.message);
   return reply.code(appError.status).type("application/json; charset=utf-8").send(errorBody(appError));
 }
 
