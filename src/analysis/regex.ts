@@ -9,8 +9,15 @@ import { RE2JS, RE2Set } from "re2js";
  */
 
 const FLAGS = RE2JS.CASE_INSENSITIVE;
-/** Bounds the work of one pattern on one text when it also matches the empty string somewhere. */
-const MAX_FINDS = 64;
+/**
+ * How many empty matches a search for spans skips before it gives up. A
+ * pattern can match the empty string somewhere without matching "" (think
+ * `(?:.*a.{20}.*!)?\b`, empty at every word boundary), and each such match
+ * can cost a pass over the rest of the text: the preferred, non-empty branch
+ * runs to the end before the empty match wins. So spans cost at most
+ * `max + MAX_EMPTY_FINDS` passes, not one per word boundary.
+ */
+const MAX_EMPTY_FINDS = 4;
 
 /*
  * Linear time is time per character times the size of the program, which
@@ -92,14 +99,19 @@ export class RegexSet {
   }
 }
 
-/** The first non-empty matches of `regex` in `text`, at most `max`, as UTF-16 offsets. */
+/**
+ * The first non-empty matches of `regex` in `text`, at most `max`, as UTF-16
+ * offsets; the search stops at the MAX_EMPTY_FINDS-th empty match.
+ */
 export function findSpans(regex: Regex, text: string, max: number): Span[] {
   const spans: Span[] = [];
   const matcher = regex.matcher(text);
-  for (let finds = 0; spans.length < max && finds < MAX_FINDS && matcher.find(); finds++) {
+  let empty = 0;
+  while (spans.length < max && matcher.find()) {
     const start = matcher.start();
     const end = matcher.end();
     if (end > start) spans.push({ start, end });
+    else if (++empty >= MAX_EMPTY_FINDS) break;
   }
   return spans;
 }
