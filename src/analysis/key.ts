@@ -39,11 +39,14 @@ function parseVersion(value: unknown): number {
  */
 export async function normalizeAnalysisKey(ex: Executor, key: unknown): Promise<AnalysisKey> {
   if (key === null || typeof key !== "object" || Array.isArray(key)) throw invalid("must be an object");
-  const fields = key as Record<string, unknown>;
+  // Own properties only, so nothing can arrive through a prototype.
+  const fields: Record<string, unknown> = Object.fromEntries(Object.entries(key));
   const unknown = Object.keys(fields).filter((f) => !FIELDS.has(f));
   if (unknown.length > 0) {
+    // Named back to the client, so bounded: a few names, each cut short.
+    const named = unknown.slice(0, 3).map((f) => `'${Array.from(f).slice(0, 40).join("")}'`);
     throw invalid(
-      `unknown field ${unknown.map((f) => `'${f}'`).join(", ")}; use conversation_fs_id, or note_id with note_version`,
+      `unknown field ${named.join(", ")}${unknown.length > 3 ? ", …" : ""}; use conversation_fs_id, or note_id with note_version`,
     );
   }
   const hasConversation = present(fields.conversation_fs_id);
