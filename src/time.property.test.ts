@@ -30,15 +30,18 @@ function attempt(
 }
 
 /**
- * How many leading characters of `input` the message repeats. A message quotes
- * at most `'<first 40 characters>'`, so a 41st character that is itself a quote
- * would seem echoed by the closing quote: that coincidence is not counted.
+ * How many leading characters (code points) of `input` the message repeats. A
+ * message quotes at most `'<first 40 characters>'`, so a 41st character that
+ * is itself a quote would seem echoed by the closing quote: that coincidence
+ * is not counted.
  */
 function echoedPrefix(message: string, input: string): number {
-  if (input.charAt(40) === "'") return echoedPrefix(message, `${input.slice(0, 40)}\u0001${input.slice(41)}`);
+  const chars = Array.from(input);
+  if (chars[40] === "'")
+    return echoedPrefix(message, [...chars.slice(0, 40), "\u0001", ...chars.slice(41)].join(""));
   let longest = 0;
-  for (let n = 1; n <= input.length; n++) {
-    if (!message.includes(input.slice(0, n))) break;
+  for (let n = 1; n <= chars.length; n++) {
+    if (!message.includes(chars.slice(0, n).join(""))) break;
     longest = n;
   }
   return longest;
