@@ -35,15 +35,18 @@ export const ERRORS = {
   no_manual_decision: { status: 404, message: "No manual decision on this label for this item." },
   job_not_found: { status: 404, message: "No reanalysis job with this id." },
   method_not_allowed: { status: 405, message: "This route does not accept this method." },
+  request_timeout: { status: 408, message: "The request was not received in time." },
   note_version_conflict: { status: 409, message: "This note version already exists with other content." },
   body_too_large: { status: 413, message: "The body is larger than the limit of 1 MiB." },
   uri_too_long: { status: 414, message: "The URL or one of its path parameters is too long." },
   unsupported_media_type: { status: 415, message: "Send the body as application/json." },
   rate_limited: { status: 429, message: "Too many requests; slow down." },
+  headers_too_large: { status: 431, message: "The request line and headers are too large." },
   internal: { status: 500, message: "Something went wrong on our side; it has been logged." },
   storage_full: {
     status: 507,
-    message: "The database is out of space, so nothing was written; reads still work. Retry once space is freed.",
+    message:
+      "The database is out of space, so nothing was written; reads still work. Retry once space is freed.",
   },
   database_unavailable: { status: 503, message: "The database cannot be reached right now; retry shortly." },
 } as const satisfies Record<string, { status: number; message: string }>;

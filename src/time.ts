@@ -45,7 +45,10 @@ export function parseTimestamp(input: unknown, field: string, options: ParseOpti
   if (/^-?\d+$/.test(text)) return checkEpoch(Number(text), field);
   const m = ISO.exec(text);
   if (!m) {
-    throw invalid(field, `'${Array.from(input).slice(0, 40).join("")}' is not ISO-8601 (e.g. 2026-03-01 or 2026-03-01T12:30:00Z)`);
+    throw invalid(
+      field,
+      `'${Array.from(input).slice(0, 40).join("")}' is not ISO-8601 (e.g. 2026-03-01 or 2026-03-01T12:30:00Z)`,
+    );
   }
   const [, ys, mos, ds, hs, mis, ss, frac, , sign, ohs, oms] = m;
   const y = Number(ys);

@@ -31,6 +31,13 @@ export function routedPath(request: FastifyRequest): string {
   }
 }
 
+function authorizationHeaders(request: FastifyRequest): number {
+  const raw = request.raw.rawHeaders;
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === "authorization") count++;
+  return count;
+}
+
 /**
  * Every `/api` route needs `Authorization: Bearer <token>`, or a browser
  * session from /console (see session.ts), with the scope the route needs. A
@@ -42,7 +49,9 @@ export function installAuth(app: FastifyInstance, credentials: Credentials, limi
   app.addHook("onRequest", async (request, reply) => {
     const path = routedPath(request);
     if (!isApiPath(path)) return;
-    const presented = BEARER.exec(request.headers.authorization ?? "")?.[1];
+    // Node keeps only the first of repeated Authorization headers; a request sending
+    // several is ambiguous (which one did a proxy check?), so none of them counts.
+    const presented = authorizationHeaders(request) > 1 ? "" : BEARER.exec(request.headers.authorization ?? "")?.[1];
     const principal =
       presented !== undefined ? credentials.identify(presented) : sessionPrincipal(request, credentials);
     if (principal === "cross-origin") throw new AppError("cross_origin_refused");

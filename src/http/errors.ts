@@ -1,3 +1,5 @@
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { databaseErrorCode } from "../db/errors.js";
@@ -63,16 +65,110 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
   if (appError.code === "internal") request.log.error({ err }, "unhandled error");
   // A full disk or a lost database is the operator's to fix: say so, without a stack.
   else if (appError.status >= 500) request.log.warn({ err: (err as Error).message }, appError.message);
+  // Helmet sets this too, but errors raised before routing (a bad URL, an over-long param) skip its hook.
+  reply.header("x-content-type-options", "nosniff");
   return reply.code(appError.status).type("application/json; charset=utf-8").send(errorBody(appError));
 }
 
+/**
+ * The routes' path patterns and methods, so that a known path asked with a
+ * method it lacks is told apart from a path no route has: 405 with an
+ * `Allow` header instead of 404. Matched segment by segment, each one
+ * percent-decoded as the router does (so `%2F` stays inside its segment).
+ */
+class RouteTable {
+  readonly #routes: { segments: (RegExp | "*")[]; methods: Set<string> }[] = [];
+
+  add(url: string, method: string | string[]): void {
+    const methods = new Set(Array.isArray(method) ? method : [method]);
+    // The router answers HEAD wherever it answers GET.
+    if (methods.has("GET")) methods.add("HEAD");
+    const segments = url.split("/").map((segment): RegExp | "*" => {
+      if (segment === "*") return "*";
+      const parts = segment.split(/:\w+(?:\([^)]*\))?|\*/);
+      const escaped = parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+      return new RegExp(`^${escaped.join(".*")}$`, "s");
+    });
+    this.#routes.push({ segments, methods });
+  }
+
+  /** The methods some route takes at this path, sorted; none if no route has the path. */
+  allowed(path: string): string[] {
+    let segments: string[];
+    try {
+      segments = path.split("/").map(decodeURIComponent);
+    } catch {
+      return [];
+    }
+    const allowed = new Set<string>();
+    for (const route of this.#routes) {
+      if (matches(route.segments, segments)) for (const m of route.methods) allowed.add(m);
+    }
+    return [...allowed].sort();
+  }
+}
+
+function matches(pattern: (RegExp | "*")[], segments: string[]): boolean {
+  for (const [i, part] of pattern.entries()) {
+    if (part === "*") return true;
+    const segment = segments[i];
+    if (segment === undefined || !part.test(segment)) return false;
+  }
+  return pattern.length === segments.length;
+}
+
+/** Call before any route is added: routes added later (in any plugin) are recorded for the 405s. */
 export function installErrorHandling(app: FastifyInstance): void {
+  const routes = new RouteTable();
+  app.addHook("onRoute", (route) => routes.add(route.url, route.method));
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
-      new AppError("not_found", `No route ${request.method} ${request.url.split("?")[0]}.`),
-      request,
-      reply,
-    ),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0] ?? "";
+    const allowed = routes.allowed(path);
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      reply.header("allow", allowed.join(", "));
+      const message = `${request.method} is not allowed on ${path}; it takes ${allowed.join(", ")}.`;
+      return sendError(new AppError("method_not_allowed", message), request, reply);
+    }
+    return sendError(new AppError("not_found", `No route ${request.method} ${path}.`), request, reply);
+  });
+}
+
+/** Parse errors Node raises before Fastify sees a request, answered in the catalog's shape. */
+const CLIENT_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    code: "headers_too_large",
+    message: "The request line and headers are larger than the server's limit (16 KiB).",
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: { code: "request_timeout", message: "The request was not received in time." },
+};
+
+/**
+ * For Fastify's `clientErrorHandler` option: a request Node cannot parse (an
+ * unknown method, raw bytes that are not URL characters, headers past the
+ * limit) gets a catalog error and `nosniff` like any other, not Node's bare
+ * `{"error":"Bad Request"}`. The connection is closed: its framing is suspect.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const known =
+    err.code !== undefined && Object.hasOwn(CLIENT_ERRORS, err.code) ? CLIENT_ERRORS[err.code] : undefined;
+  const error = known
+    ? new AppError(known.code, known.message)
+    : new AppError(
+        "bad_request",
+        "The request is not valid HTTP/1.1: check the method, and percent-encode the URL's non-ASCII bytes.",
+      );
+  const body = JSON.stringify(errorBody(error));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? error.code}\r\n` +
+        "Content-Type: application/json; charset=utf-8\r\n" +
+        "X-Content-Type-Options: nosniff\r\n" +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        "Connection: close\r\n\r\n" +
+        body,
+    );
+  }
+  socket.destroy();
 }

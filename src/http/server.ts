@@ -7,7 +7,7 @@ import type { Credentials } from "../auth/credentials.js";
 import { Metrics } from "../metrics.js";
 import { installAuth } from "./auth.js";
 import type { AppContext } from "./context.js";
-import { installErrorHandling, sendError, toAppError } from "./errors.js";
+import { clientErrorHandler, installErrorHandling, sendError, toAppError } from "./errors.js";
 import { parseJsonBody } from "./json-body.js";
 import { installRateLimits, type RateLimitOptions } from "./rate-limit.js";
 import { requestLogSerializer } from "./request-log.js";
@@ -55,11 +55,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Errors raised before routing (bad percent-encoding, over-long params) get the catalog shape too.
     frameworkErrors: (err, request, reply) => sendError(toAppError(err), request, reply),
+    // And requests Node cannot even parse (an unknown method, raw bytes in the URL, huge headers).
+    clientErrorHandler,
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
   });
   app.removeContentTypeParser(["application/json", "text/plain"]);
-  app.addContentTypeParser("application/json", { parseAs: "string" }, parseJsonBody);
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, parseJsonBody);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
@@ -109,7 +111,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   labelRoutes(app, options);
   // The runbook's own requests send JSON as text/plain; only their routes accept that.
   await app.register(async (runbook) => {
-    runbook.addContentTypeParser("text/plain", { parseAs: "string" }, parseJsonBody);
+    runbook.addContentTypeParser("text/plain", { parseAs: "buffer" }, parseJsonBody);
     publishRoute(runbook, options);
     tickRoute(runbook, options);
     reanalysisStartRoute(runbook, options);

@@ -103,6 +103,7 @@ export async function installSessions(
       const principal = credentials.identify(request.body.token);
       if (principal === undefined) {
         await limits.authFailure(request, reply);
+        reply.header("www-authenticate", 'Bearer realm="relabel"');
         throw new AppError("unauthorized", "That is not a valid API token.");
       }
       setSession(request, reply, principal);

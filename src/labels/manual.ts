@@ -14,7 +14,8 @@ import { currentTaxonomy } from "./taxonomy-store.js";
  * analyzers. On notes, decisions belong to the note and carry over to new versions.
  */
 
-async function assertItem(ex: Executor, itemType: ItemType, id: string): Promise<void> {
+/** Throws `conversation_not_found` or `note_not_found` unless the item exists. */
+export async function assertItem(ex: Executor, itemType: ItemType, id: string): Promise<void> {
   if (itemType === "note") await requireLatestVersion(ex, id);
   else await requireConversation(ex, id);
 }

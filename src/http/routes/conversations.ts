@@ -12,7 +12,7 @@ import {
   putConversation,
 } from "../../items/conversations.js";
 import { listQuerySchema, toListRange } from "../../items/range.js";
-import { idSchema } from "../../validation.js";
+import { idSchema, noQuery } from "../../validation.js";
 import type { AppContext } from "../context.js";
 
 const params = z.strictObject({ fs_id: idSchema });
@@ -29,6 +29,7 @@ export function conversationRoutes(app: FastifyInstance, context: AppContext): v
         tags,
         summary: "Create or replace a conversation",
         params,
+        querystring: noQuery,
         body: conversationInput,
         response: { 200: conversationOutput, 201: conversationOutput },
       },
@@ -50,6 +51,7 @@ export function conversationRoutes(app: FastifyInstance, context: AppContext): v
         tags,
         summary: "A conversation with its labels",
         params,
+        querystring: noQuery,
         response: { 200: conversationOutput },
       },
     },
@@ -73,7 +75,14 @@ export function conversationRoutes(app: FastifyInstance, context: AppContext): v
 
   r.delete(
     "/api/conversations/:fs_id",
-    { schema: { tags, summary: "Erase a conversation and everything derived from it", params } },
+    {
+      schema: {
+        tags,
+        summary: "Erase a conversation and everything derived from it",
+        params,
+        querystring: noQuery,
+      },
+    },
     async (request, reply) => {
       await transaction(database, (trx) => deleteConversation(trx, request.params.fs_id));
       return reply.code(204).send();

@@ -5,17 +5,16 @@ import { transaction } from "../../db/database.js";
 import { listQuerySchema, toListRange } from "../../items/range.js";
 import { type ItemType, labelOutput, labelsOf } from "../../labels/assignments.js";
 import { labelHistory } from "../../labels/history.js";
-import { addManualLabel, handBack, removeManualLabel } from "../../labels/manual.js";
+import { addManualLabel, assertItem, handBack, removeManualLabel } from "../../labels/manual.js";
 import { labelItems, labelStats } from "../../labels/queries.js";
-import { idSchema, intParam } from "../../validation.js";
+import { idSchema, intParam, nameSchema, noQuery } from "../../validation.js";
 import type { AppContext } from "../context.js";
 
 const tags = ["labels"];
-const labelName = z
-  .string()
-  .min(1)
-  .max(100)
-  .describe("hierarchical, e.g. billing/refund (URL-encoded as billing%2Frefund)");
+// No control characters or lone surrogates: PostgreSQL cannot even compare a NUL, so both backends refuse them alike.
+const labelName = nameSchema(100).describe(
+  "hierarchical, e.g. billing/refund (URL-encoded as billing%2Frefund)",
+);
 
 const KINDS = [
   { type: "conversation", path: "conversations", param: "fs_id" },
@@ -43,6 +42,7 @@ export function labelRoutes(app: FastifyInstance, context: AppContext): void {
           tags,
           summary: `Add a label to a ${kind.type} by hand (kept through every re-analysis)`,
           params,
+          querystring: noQuery,
           body: z.strictObject({ name: labelName }),
           response: labelsResponse,
         },
@@ -61,6 +61,7 @@ export function labelRoutes(app: FastifyInstance, context: AppContext): void {
           tags,
           summary: `Remove a label from a ${kind.type} by hand (no rule adds it back)`,
           params: named,
+          querystring: noQuery,
           response: labelsResponse,
         },
       },
@@ -78,6 +79,7 @@ export function labelRoutes(app: FastifyInstance, context: AppContext): void {
           tags,
           summary: `Hand a label of a ${kind.type} back to the analyzers (and re-analyze it)`,
           params: named,
+          querystring: noQuery,
           response: labelsResponse,
         },
       },
@@ -98,9 +100,11 @@ export function labelRoutes(app: FastifyInstance, context: AppContext): void {
           querystring: z.strictObject({ limit: intParam(1, 1000).default(100) }),
         },
       },
-      async (request) => ({
-        items: await labelHistory(database.db, kind.type, request.params.id, request.query.limit),
-      }),
+      async (request) => {
+        // An item that does not exist has no history to show: a 404, as for its other routes.
+        await assertItem(database.db, kind.type, request.params.id);
+        return { items: await labelHistory(database.db, kind.type, request.params.id, request.query.limit) };
+      },
     );
   }
 
@@ -129,6 +133,7 @@ export function labelRoutes(app: FastifyInstance, context: AppContext): void {
       schema: {
         tags,
         summary: "How many conversations and notes carry each label",
+        querystring: noQuery,
         response: {
           200: z.object({
             labels: z.array(

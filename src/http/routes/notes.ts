@@ -14,7 +14,7 @@ import {
   noteVersionOutput,
 } from "../../items/notes.js";
 import { listQuerySchema, toListRange } from "../../items/range.js";
-import { idSchema, intParam } from "../../validation.js";
+import { idSchema, intParam, noQuery } from "../../validation.js";
 import type { AppContext } from "../context.js";
 
 const params = z.strictObject({ note_id: idSchema });
@@ -32,6 +32,7 @@ export function noteRoutes(app: FastifyInstance, context: AppContext): void {
         tags,
         summary: "Append a new immutable version to a note (creates the note at version 1)",
         params,
+        querystring: noQuery,
         body: noteVersionInput,
         response: { 201: noteVersionOutput },
       },
@@ -53,6 +54,7 @@ export function noteRoutes(app: FastifyInstance, context: AppContext): void {
         tags,
         summary: "A note's latest version, with its labels",
         params,
+        querystring: noQuery,
         response: { 200: noteOutput },
       },
     },
@@ -66,6 +68,7 @@ export function noteRoutes(app: FastifyInstance, context: AppContext): void {
         tags,
         summary: "One version of a note",
         params: versionParams,
+        querystring: noQuery,
         response: { 200: noteVersionOutput },
       },
     },
@@ -87,7 +90,14 @@ export function noteRoutes(app: FastifyInstance, context: AppContext): void {
 
   r.delete(
     "/api/notes/:note_id",
-    { schema: { tags, summary: "Erase a note, all its versions and everything derived from them", params } },
+    {
+      schema: {
+        tags,
+        summary: "Erase a note, all its versions and everything derived from them",
+        params,
+        querystring: noQuery,
+      },
+    },
     async (request, reply) => {
       await transaction(database, (trx) => deleteNote(trx, request.params.note_id));
       return reply.code(204).send();

@@ -6,7 +6,7 @@ import { AppError } from "../../errors.js";
 import { listDeadLetters, redrive } from "../../pubsub/dead-letters.js";
 import { publish } from "../../pubsub/publish.js";
 import { backlog, processedSince } from "../../pubsub/stats.js";
-import { intParam, jsonObjectSchema } from "../../validation.js";
+import { idCursor, intParam, jsonObjectSchema, noQuery } from "../../validation.js";
 import type { AppContext } from "../context.js";
 
 const tags = ["pubsub"];
@@ -37,6 +37,7 @@ export function publishRoute(app: FastifyInstance, context: AppContext): void {
           "Publish a message (a pending message with the same key is returned instead of a second one)",
         description:
           "Accepts JSON sent as application/json or, as browsers' fetch does with a string body, text/plain.",
+        querystring: noQuery,
         body: publishBody,
         response: { 202: publishedOutput },
       },
@@ -50,7 +51,7 @@ export function publishRoute(app: FastifyInstance, context: AppContext): void {
 
 const deadLetterQuery = z.strictObject({
   topic: z.string().optional(),
-  cursor: z.string().regex(/^\d+$/, "must be a next_cursor from a previous page").optional(),
+  cursor: idCursor.optional(),
   limit: intParam(1, 1000).default(100),
 });
 
@@ -94,6 +95,7 @@ export function pubsubRoutes(app: FastifyInstance, context: AppContext): void {
       schema: {
         tags,
         summary: "Give dead letters a fresh set of attempts (all, by topic, or by ids)",
+        querystring: noQuery,
         body: redriveBody,
         response: { 200: z.object({ redriven: z.number(), folded: z.number() }) },
       },
@@ -111,6 +113,7 @@ export function pubsubRoutes(app: FastifyInstance, context: AppContext): void {
       schema: {
         tags,
         summary: "Each topic's backlog and throughput",
+        querystring: noQuery,
         response: {
           200: z.object({
             topics: z.array(

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { cancelJob, createJob, getJob, jobUrl, listJobs } from "../../reanalysis/jobs.js";
 import { parseJobRequest } from "../../reanalysis/request.js";
-import { intParam } from "../../validation.js";
+import { idCursor, intParam, noBody, noQuery } from "../../validation.js";
 import type { AppContext } from "../context.js";
 
 const tags = ["reanalysis"];
@@ -60,6 +60,7 @@ export function reanalysisStartRoute(app: FastifyInstance, context: AppContext):
           "Conversations by updated_at, notes by their latest version's created_at, bounds inclusive. Returns the job; " +
           "runners (or ticks) fan it out and process it. Poll its url, or tick until `remaining` is 0.",
         querystring: jobQuery,
+        body: noBody("give from, until, type and dry_run in the query string"),
         response: { 202: jobOutput },
       },
     },
@@ -79,7 +80,7 @@ export function reanalysisRoutes(app: FastifyInstance, context: AppContext): voi
         tags,
         summary: "Reanalysis jobs, newest first",
         querystring: z.strictObject({
-          cursor: z.string().regex(/^\d+$/, "must be a next_cursor from a previous page").optional(),
+          cursor: idCursor.optional(),
           limit: intParam(1, 100).default(20),
         }),
         response: { 200: z.object({ items: z.array(jobOutput), next_cursor: z.string().nullable() }) },
@@ -98,6 +99,7 @@ export function reanalysisRoutes(app: FastifyInstance, context: AppContext): voi
         tags,
         summary: "A job's progress, rate, ETA and changes per label",
         params: idParams,
+        querystring: noQuery,
         response: { 200: jobOutput },
       },
     },
@@ -110,6 +112,7 @@ export function reanalysisRoutes(app: FastifyInstance, context: AppContext): voi
         tags,
         summary: "Cancel a job (what it alone still needed is cancelled)",
         params: idParams,
+        querystring: noQuery,
         response: { 200: jobOutput },
       },
     },

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { taxonomyInput } from "../../analysis/taxonomy.js";
 import { transaction } from "../../db/database.js";
 import { currentTaxonomy, listTaxonomyVersions, saveTaxonomy } from "../../labels/taxonomy-store.js";
+import { noQuery } from "../../validation.js";
 import type { AppContext } from "../context.js";
 
 const tags = ["taxonomy"];
@@ -25,6 +26,7 @@ export function taxonomyRoutes(app: FastifyInstance, { database }: AppContext): 
         description:
           "Body: {labels: [{name, description?, applies_to?, rules?: {keywords, all_keywords, none_keywords, regex, scope}, examples?}]}. " +
           "A taxonomy that does not compile is a 400 `invalid_taxonomy` naming each label and problem; the current one stays.",
+        querystring: noQuery,
         // Checked by compileTaxonomy, which names the label of every problem.
         body: z.unknown(),
         response: { 200: taxonomyOutput },
@@ -35,7 +37,14 @@ export function taxonomyRoutes(app: FastifyInstance, { database }: AppContext): 
 
   r.get(
     "/api/taxonomy",
-    { schema: { tags, summary: "The current taxonomy", response: { 200: taxonomyOutput } } },
+    {
+      schema: {
+        tags,
+        summary: "The current taxonomy",
+        querystring: noQuery,
+        response: { 200: taxonomyOutput },
+      },
+    },
     async () => currentTaxonomy(database.db),
   );
 
@@ -45,6 +54,7 @@ export function taxonomyRoutes(app: FastifyInstance, { database }: AppContext): 
       schema: {
         tags,
         summary: "Every taxonomy version, newest first",
+        querystring: noQuery,
         response: {
           200: z.object({
             versions: z.array(

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { TICK_CAPS, TICK_DEFAULTS, tick } from "../../runners/tick.js";
-import { intParam } from "../../validation.js";
+import { intParam, noBody } from "../../validation.js";
 import type { AppContext } from "../context.js";
 
 const tickQuery = z.strictObject({
@@ -38,6 +38,7 @@ export function tickRoute(app: FastifyInstance, context: AppContext): void {
           "`remaining` counts every message not yet final (due, backing off, running). When it is 0 there is nothing left; " +
           "when only backoffs remain, `next_due_in_ms` says how long to wait.",
         querystring: tickQuery,
+        body: noBody("give max_messages and max_ms in the query string"),
         response: {
           200: topicTick.omit({ remaining: true }).extend({
             remaining: z.number(),
