@@ -51,7 +51,8 @@ export function installAuth(app: FastifyInstance, credentials: Credentials, limi
     if (!isApiPath(path)) return;
     // Node keeps only the first of repeated Authorization headers; a request sending
     // several is ambiguous (which one did a proxy check?), so none of them counts.
-    const presented = authorizationHeaders(request) > 1 ? "" : BEARER.exec(request.headers.authorization ?? "")?.[1];
+    const presented =
+      authorizationHeaders(request) > 1 ? "" : BEARER.exec(request.headers.authorization ?? "")?.[1];
     const principal =
       presented !== undefined ? credentials.identify(presented) : sessionPrincipal(request, credentials);
     if (principal === "cross-origin") throw new AppError("cross_origin_refused");

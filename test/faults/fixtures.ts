@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import type { Database } from "../../src/db/database.js";
 import { insertConversations } from "../helpers/bulk.js";
 import { CLI, runCli } from "../helpers/cli.js";
+import { type Spawned, waitFor } from "../helpers/processes.js";
 
 export const TAXONOMY = fileURLToPath(new URL("../../examples/taxonomy.yaml", import.meta.url));
 export const TOKEN = "fault-token-0123456789abcdef";
@@ -62,6 +63,38 @@ export async function messagesRunTwice(database: Database): Promise<number> {
       select message_id from analysis_runs group by message_id having count(*) > 1
     ) twice`.execute(database.db);
   return Number(rows[0]?.n);
+}
+
+/** How many of these messages are done. */
+export async function countDone(database: Database, ids: number[]): Promise<number> {
+  const row = await database.db
+    .selectFrom("messages")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("id", "in", ids)
+    .where("state", "=", "done")
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Waits until runners are mid-job: some analysis done, a batch claimed right now. */
+export function waitForWorkInFlight(database: Database): Promise<true> {
+  return waitFor(
+    "a batch in flight",
+    async () => {
+      const c = await messageCounts(database);
+      return (c.done ?? 0) > 500 && (c.running ?? 0) > 0 ? true : undefined;
+    },
+    60_000,
+    5,
+  );
+}
+
+/** The base URL a spawned `relabel serve --port 0` listens on, once it does. */
+export function listeningUrl(server: Spawned): Promise<string> {
+  return waitFor(
+    "the server to listen",
+    async () => /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(server.output())?.[1],
+  );
 }
 
 export { CLI };

@@ -3,11 +3,13 @@ import { BACKENDS, type FreshDatabase, freshDatabase } from "../helpers/db.js";
 import { type Spawned, spawnNode, waitFor } from "../helpers/processes.js";
 import {
   CLI,
+  countDone,
   itemsNotRunExactly,
   messageCounts,
   messagesRunTwice,
   seedItems,
   startReanalysis,
+  waitForWorkInFlight,
 } from "./fixtures.js";
 
 const ITEMS = 6_000;
@@ -35,15 +37,7 @@ describe.each(BACKENDS)("SIGKILL a relabel worker mid-batch on %s", (backend) =>
     const jobId = await startReanalysis(t.url);
     // The victim works alone until it holds a batch, so what is running at the kill is its own.
     const victim = startWorker();
-    await waitFor(
-      "a batch in flight",
-      async () => {
-        const c = await messageCounts(t.database);
-        return (c.done ?? 0) > 500 && (c.running ?? 0) > 0 ? true : undefined;
-      },
-      60_000,
-      5,
-    );
+    await waitForWorkInFlight(t.database);
     victim.child.kill("SIGKILL");
     const killedAt = Date.now();
     await victim.exited;
@@ -59,15 +53,7 @@ describe.each(BACKENDS)("SIGKILL a relabel worker mid-batch on %s", (backend) =>
     // Everything that was claimed at the kill, the victim's batch included, is done in time.
     await waitFor(
       "the claimed messages to be done",
-      async () => {
-        const done = await t.database.db
-          .selectFrom("messages")
-          .select((eb) => eb.fn.countAll().as("n"))
-          .where("id", "in", ids)
-          .where("state", "=", "done")
-          .executeTakeFirstOrThrow();
-        return Number(done.n) === ids.length ? true : undefined;
-      },
+      async () => ((await countDone(t.database, ids)) === ids.length ? true : undefined),
       LEASE_MS + 10_000,
       10,
     );

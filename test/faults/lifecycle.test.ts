@@ -5,18 +5,14 @@ import { type Spawned, spawnNode, waitFor } from "../helpers/processes.js";
 import {
   CLI,
   itemsNotRunExactly,
+  listeningUrl,
   messageCounts,
   messagesRunTwice,
   seedItems,
   startReanalysis,
   TOKEN,
+  waitForWorkInFlight,
 } from "./fixtures.js";
-
-const listening = (p: Spawned) =>
-  waitFor(
-    "the server to listen",
-    async () => /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(p.output())?.[1],
-  );
 
 describe("process lifecycle", () => {
   let t: FreshDatabase;
@@ -43,16 +39,8 @@ describe("process lifecycle", () => {
       const jobId = await startReanalysis(t.url);
       const server = start(["serve", "--port", "0"]);
       const worker = start(["worker"]);
-      await listening(server);
-      await waitFor(
-        "work in flight",
-        async () => {
-          const c = await messageCounts(t.database);
-          return (c.done ?? 0) > 500 && (c.running ?? 0) > 0 ? true : undefined;
-        },
-        60_000,
-        5,
-      );
+      await listeningUrl(server);
+      await waitForWorkInFlight(t.database);
       const signalled = Date.now();
       server.child.kill("SIGTERM");
       worker.child.kill("SIGTERM");
@@ -93,7 +81,7 @@ describe("process lifecycle", () => {
       t = await freshDatabase("postgres", { migrated: false });
       const a = start(["serve", "--port", "0"]);
       const b = start(["serve", "--port", "0"]);
-      const [baseA, baseB] = await Promise.all([listening(a), listening(b)]);
+      const [baseA, baseB] = await Promise.all([listeningUrl(a), listeningUrl(b)]);
       for (const base of [baseA, baseB]) expect((await fetch(`${base}/readyz`)).status).toBe(200);
       const applied = await t.database.db
         .selectFrom("relabel_migrations")

@@ -2,7 +2,15 @@ import autocannon from "autocannon";
 import { afterEach, describe, expect, it } from "vitest";
 import { BACKENDS, type FreshDatabase, freshDatabase } from "../helpers/db.js";
 import { type Spawned, spawnNode, waitFor } from "../helpers/processes.js";
-import { CLI, messageCounts, messagesRunTwice, seedItems, TOKEN } from "./fixtures.js";
+import {
+  CLI,
+  countDone,
+  listeningUrl,
+  messageCounts,
+  messagesRunTwice,
+  seedItems,
+  TOKEN,
+} from "./fixtures.js";
 
 const SEEDED = 1_000;
 const DURATION_S = 5;
@@ -39,10 +47,7 @@ describe.each(BACKENDS)("load on %s", (backend) => {
       RELABEL_RATE_LIMIT: "0",
       LOG_LEVEL: "info",
     });
-    const base = await waitFor(
-      "the server to listen",
-      async () => /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(server.output())?.[1],
-    );
+    const base = await listeningUrl(server);
 
     let written = 0;
     const writes: string[] = [];
@@ -172,13 +177,7 @@ describe.each(BACKENDS)("load on %s", (backend) => {
     expect(Number(conversations.n) - SEEDED - writes.length).toBeLessThanOrEqual(4);
     // Every published message exists and was processed.
     const ids = [...published];
-    const done = await t.database.db
-      .selectFrom("messages")
-      .select((eb) => eb.fn.countAll().as("n"))
-      .where("id", "in", ids)
-      .where("state", "=", "done")
-      .executeTakeFirstOrThrow();
-    expect(Number(done.n)).toBe(ids.length);
+    expect(await countDone(t.database, ids)).toBe(ids.length);
     expect(await messagesRunTwice(t.database)).toBe(0);
     // Every written conversation was labeled.
     const unlabeled = await t.database.db

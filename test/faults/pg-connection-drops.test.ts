@@ -3,7 +3,7 @@ import pg from "pg";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { type FreshDatabase, freshDatabase, POSTGRES_SKIPPED } from "../helpers/db.js";
 import { type Spawned, sleep, spawnNode, waitFor } from "../helpers/processes.js";
-import { CLI, itemsNotRunExactly, messagesRunTwice, seedItems, TOKEN } from "./fixtures.js";
+import { CLI, itemsNotRunExactly, listeningUrl, messagesRunTwice, seedItems, TOKEN } from "./fixtures.js";
 
 const ITEMS = 20_000;
 const KILL_EVERY_MS = 750;
@@ -46,10 +46,7 @@ describe.skipIf(POSTGRES_SKIPPED)("PostgreSQL connections dropped mid-job", () =
     const server = spawnNode([CLI, "serve", "--port", "0"], { ...env, LOG_LEVEL: "info" });
     const worker = spawnNode([CLI, "worker"], env);
     processes.push(server, worker);
-    const base = await waitFor(
-      "the server to listen",
-      async () => /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(server.output())?.[1],
-    );
+    const base = await listeningUrl(server);
     const statuses = new Map<number, number>();
     const call = async (method: string, path: string) => {
       const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } });
