@@ -34,9 +34,18 @@ export const ERRORS = {
   note_version_not_found: { status: 404, message: "This note has no such version." },
   no_manual_decision: { status: 404, message: "No manual decision on this label for this item." },
   job_not_found: { status: 404, message: "No reanalysis job with this id." },
+  model_not_found: { status: 404, message: "No model with this version." },
   method_not_allowed: { status: 405, message: "This route does not accept this method." },
   request_timeout: { status: 408, message: "The request was not received in time." },
   note_version_conflict: { status: 409, message: "This note version already exists with other content." },
+  no_active_model: {
+    status: 409,
+    message: "No model is active: train one with `relabel model train --data FILE`, or activate one.",
+  },
+  invalid_training_data: {
+    status: 400,
+    message: "The training or evaluation data is not usable; see the message.",
+  },
   body_too_large: { status: 413, message: "The body is larger than the limit of 1 MiB." },
   uri_too_long: { status: 414, message: "The URL or one of its path parameters is too long." },
   unsupported_media_type: { status: 415, message: "Send the body as application/json." },

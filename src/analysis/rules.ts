@@ -35,8 +35,8 @@ export type AnalyzableItem =
   | { kind: "note"; text: string };
 
 export interface Evidence {
-  rule: "keyword" | "all_keywords" | "regex";
-  /** The keyword as written in the taxonomy, or the regex's source. */
+  rule: "keyword" | "all_keywords" | "regex" | "model";
+  /** The keyword as written in the taxonomy, the regex's source, or a word that drove the model. */
   pattern: string;
   field: "subject" | "message" | "note";
   message_index?: number;
@@ -49,6 +49,8 @@ export interface Evidence {
 
 export interface LabelAssignment {
   name: string;
+  /** Who applied it: the rules (absent) or the active model. */
+  source?: "model";
   /** 1 when a keyword or regex matched; 0.8 when only `all_keywords` are met (words anywhere in scope). */
   confidence: number;
   /** Up to 5 keyword/regex matches (the first in item order), then the first place of each all_keyword (up to 5). */

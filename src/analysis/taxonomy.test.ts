@@ -27,6 +27,29 @@ describe("compileTaxonomy", () => {
     expect(compiled.input).toEqual({ labels: [] });
   });
 
+  it("compiles who detects a label: rules by default, the model, or both, with a threshold", () => {
+    const compiled = compileTaxonomy(
+      {
+        labels: [
+          { name: "a", rules: { keywords: ["x"] } },
+          { name: "b", detect: ["model"], rules: { keywords: ["x"] }, threshold: 0.7 },
+          { name: "c", detect: ["rules", "model"], rules: { keywords: ["x"] } },
+        ],
+      },
+      1,
+    );
+    const byName = Object.fromEntries(compiled.labels.map((l) => [l.name, l]));
+    expect([byName.a?.positive, byName.a?.model]).toEqual([true, undefined]);
+    // Detected by the model only: its rules never apply it.
+    expect([byName.b?.positive, byName.b?.model]).toEqual([false, { threshold: 0.7 }]);
+    expect([byName.c?.positive, byName.c?.model]).toEqual([true, { threshold: undefined }]);
+    for (const bad of [{ detect: [] }, { detect: ["llm"] }, { threshold: 1.5 }, { threshold: "high" }]) {
+      expect(() => compileTaxonomy({ labels: [{ name: "x", ...bad }] }, 1), JSON.stringify(bad)).toThrow(
+        expect.objectContaining({ code: "invalid_taxonomy" }),
+      );
+    }
+  });
+
   it("fills in defaults in the normalized input, keeping examples and description", () => {
     const compiled = compileTaxonomy(
       {
@@ -44,11 +67,13 @@ describe("compileTaxonomy", () => {
         examples: ["I want a refund"],
         applies_to: ["conversation", "note"],
         rules: { keywords: [], all_keywords: [], none_keywords: [], regex: [], scope: "any" },
+        detect: ["rules"],
       },
       {
         name: "b",
         applies_to: ["conversation", "note"],
         rules: { keywords: ["x"], all_keywords: [], none_keywords: [], regex: [], scope: "any" },
+        detect: ["rules"],
       },
     ]);
     // The normalized input is itself a valid input, and compiles to the same.

@@ -17,6 +17,9 @@ export type ItemKind = (typeof ITEM_KINDS)[number];
 export const SCOPES = ["any", "subject", "customer", "agent"] as const;
 export type Scope = (typeof SCOPES)[number];
 /** Where text is found in an item; a label's kinds and scope decide which of these it reads. */
+/** What can apply a label: the taxonomy's rules, the active learned model, or either. */
+export const DETECTORS = ["rules", "model"] as const;
+export type Detector = (typeof DETECTORS)[number];
 export const FIELD_CLASSES = ["subject", "customer", "agent", "system", "note"] as const;
 export type FieldClass = (typeof FIELD_CLASSES)[number];
 
@@ -58,7 +61,22 @@ const labelSchema = z.strictObject({
   description: textSchema(2000).optional(),
   applies_to: z.array(z.enum(ITEM_KINDS)).min(1).default(["conversation", "note"]),
   rules: rulesSchema.prefault({}),
-  examples: z.array(textSchema(10_000)).max(MAX_EXAMPLES).optional().describe("kept, not used by rules"),
+  examples: z
+    .array(textSchema(10_000))
+    .max(MAX_EXAMPLES)
+    .optional()
+    .describe("texts that carry this label: training examples for the model (rules ignore them)"),
+  detect: z
+    .array(z.enum(DETECTORS))
+    .min(1)
+    .default(["rules"])
+    .describe("what applies the label: its rules, the active model, or either (both listed)"),
+  threshold: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe("the model confidence that applies the label; default: the threshold the model learned for it"),
 });
 
 export const taxonomyInput = z.strictObject({ labels: z.array(labelSchema).max(MAX_LABELS) });
@@ -94,8 +112,10 @@ export interface CompiledLabel {
   allKeywords: Phrase[];
   noneKeywords: Phrase[];
   regex: CompiledRegex[];
-  /** False for a label with no keyword, all_keyword or regex: rules never apply it. */
+  /** False for a label with no keyword, all_keyword or regex, or not detected by rules: rules never apply it. */
   positive: boolean;
+  /** Whether the active model may apply it, and at what confidence (undefined: the model's own threshold). */
+  model: { threshold?: number } | undefined;
 }
 
 export type PhraseRule = "keyword" | "all_keywords" | "none_keywords";
@@ -229,7 +249,10 @@ function compileLabel(input: LabelInput, context: CompileContext): CompiledLabel
     kinds: ITEM_KINDS.filter((kind) => input.applies_to.includes(kind)),
     scope: input.rules.scope,
     ...rules,
-    positive: rules.keywords.length > 0 || rules.allKeywords.length > 0 || rules.regex.length > 0,
+    positive:
+      input.detect.includes("rules") &&
+      (rules.keywords.length > 0 || rules.allKeywords.length > 0 || rules.regex.length > 0),
+    model: input.detect.includes("model") ? { threshold: input.threshold } : undefined,
   };
 }
 

@@ -9,6 +9,8 @@ import {
   previewAnalysis,
 } from "../labels/assignments.js";
 import { TaxonomyCache } from "../labels/taxonomy-store.js";
+import { withModelLabels } from "../models/detect.js";
+import { ModelCache } from "../models/store.js";
 import type { BatchOutcome, ClaimedMessage, HandlerContext, TopicDefinition } from "../pubsub/topic.js";
 import { type AnalysisKey, normalizeAnalysisKey } from "./key.js";
 import { ANALYZER_VERSION, type AnalyzableItem, analyze } from "./rules.js";
@@ -78,15 +80,19 @@ async function latestVersions(trx: Executor, noteIds: string[]): Promise<Map<str
  * note's latest never changes the note's labels (its run is kept). An item
  * deleted since its message was published has nothing to analyze: skipped.
  */
-function handler(taxonomies: TaxonomyCache, mode: "apply" | "preview") {
+function handler(taxonomies: TaxonomyCache, models: ModelCache, mode: "apply" | "preview") {
   return async (messages: ClaimedMessage[], context: HandlerContext): Promise<BatchOutcome> => {
     const db = context.database.db;
     const taxonomy = await taxonomies.current(db);
+    const model = taxonomy.labels.some((l) => l.model !== undefined) ? await models.current(db) : undefined;
     const loaded = await loadItems(db, messages);
     const missing = loaded.filter((l) => l.item === undefined).map((l) => l.message.id);
     const analyzed = loaded
       .filter((l) => l.item !== undefined)
-      .map((l) => ({ ...l, assignments: analyze(l.item as AnalyzableItem, taxonomy) }));
+      .map((l) => {
+        const item = l.item as AnalyzableItem;
+        return { ...l, assignments: withModelLabels(item, taxonomy, analyze(item, taxonomy), model) };
+      });
     return {
       async commit(trx, acked) {
         const ackedIds = new Set(acked.map((m) => m.id));
@@ -107,11 +113,13 @@ function handler(taxonomies: TaxonomyCache, mode: "apply" | "preview") {
           assignments: a.assignments,
           taxonomyVersion: taxonomy.version,
           analyzerVersion: ANALYZER_VERSION,
+          modelVersion: model?.version ?? null,
         }));
         const diffs =
           mode === "apply" ? await applyAnalysis(trx, results) : await previewAnalysis(trx, results);
         const changes = new Map(applied.map((a, i) => [a.message.id, diffs[i] as LabelDiff]));
-        if (mode === "apply") await recordRuns(trx, mine, changes, results, taxonomy.version);
+        if (mode === "apply")
+          await recordRuns(trx, mine, changes, results, taxonomy.version, model?.version ?? null);
         return { skipped, changes };
       },
     };
@@ -125,6 +133,7 @@ async function recordRuns(
   changes: Map<number, LabelDiff>,
   results: AnalysisResult[],
   taxonomyVersion: number,
+  modelVersion: number | null,
 ): Promise<void> {
   const notes = results.filter((r) => r.itemType === "note").map((r) => r.itemId);
   for (const ids of chunks(notes)) {
@@ -146,12 +155,13 @@ async function recordRuns(
       analyzed_at: now,
       taxonomy_version: taxonomyVersion,
       analyzer_version: ANALYZER_VERSION,
+      model_version: modelVersion,
       added: JSON.stringify(diff?.added ?? []),
       removed: JSON.stringify(diff?.removed ?? []),
       applied: diff === undefined ? 0 : 1,
     };
   });
-  for (const part of chunks(runs, 11)) await trx.insertInto("analysis_runs").values(part).execute();
+  for (const part of chunks(runs, 12)) await trx.insertInto("analysis_runs").values(part).execute();
 }
 
 export function analysisTopic(): TopicDefinition {
@@ -165,7 +175,7 @@ export function analysisTopic(): TopicDefinition {
     // Per batch: two commits (claim, ack), each an fsync. 500 items take ~100 ms to
     // analyze, far inside any lease, and spread those fsyncs thin.
     batchSize: 500,
-    handle: handler(new TaxonomyCache(), "apply"),
+    handle: handler(new TaxonomyCache(), new ModelCache(), "apply"),
   };
 }
 
@@ -188,6 +198,6 @@ export function previewTopic(): TopicDefinition {
     maxAttempts: 3,
     backoff: { baseMs: 1_000, maxMs: 60_000 },
     batchSize: 250,
-    handle: handler(new TaxonomyCache(), "preview"),
+    handle: handler(new TaxonomyCache(), new ModelCache(), "preview"),
   };
 }

@@ -5,6 +5,7 @@ import { AppError } from "../errors.js";
 import { importCommand } from "./import.js";
 import { labelsCommand, statusCommand } from "./labels.js";
 import { migrateCommand } from "./migrate.js";
+import { modelCommands } from "./model.js";
 import { queueCommands } from "./queue-commands.js";
 import { reanalyzeCommand } from "./reanalyze.js";
 import { serveCommand } from "./serve.js";
@@ -27,6 +28,7 @@ taxonomyCommand(program);
 reanalyzeCommand(program);
 labelsCommand(program);
 statusCommand(program);
+modelCommands(program);
 
 try {
   await program.parseAsync(process.argv);

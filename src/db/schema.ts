@@ -68,6 +68,7 @@ export interface AnalysisRunsTable {
   removed: ColumnType<unknown, string | undefined, string>;
   /** 0 for a stale note version: analyzed, but the note's labels were left alone (PostgreSQL reads it as a boolean). */
   applied: ColumnType<boolean | number, number | undefined, number>;
+  model_version: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface TaxonomyVersionsTable {
@@ -89,6 +90,18 @@ export interface LabelAssignmentsTable {
   taxonomy_version: number | null;
   note_version: number | null;
   analyzed_at: number;
+  model_version: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+export interface ModelsTable {
+  version: number;
+  created_at: number;
+  active: number;
+  labels: Json;
+  examples: number;
+  sources: Json;
+  train_ms: number;
+  model: Uint8Array;
 }
 
 export type JobStatus = "fanning_out" | "running" | "done" | "cancelled";
@@ -165,6 +178,7 @@ export interface Schema {
   manual_label_decisions: ManualLabelDecisionsTable;
   manual_label_events: ManualLabelEventsTable;
   relabel_migrations: MigrationsTable;
+  models: ModelsTable;
 }
 
 export function readJson<T>(value: unknown): T {

@@ -14,6 +14,7 @@ import { requestLogSerializer } from "./request-log.js";
 import { conversationRoutes } from "./routes/conversations.js";
 import { healthRoutes } from "./routes/health.js";
 import { labelRoutes } from "./routes/labels.js";
+import { modelRoutes } from "./routes/models.js";
 import { noteRoutes } from "./routes/notes.js";
 import { publishRoute, pubsubRoutes } from "./routes/pubsub.js";
 import { reanalysisRoutes, reanalysisStartRoute } from "./routes/reanalysis.js";
@@ -109,6 +110,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   taxonomyRoutes(app, options);
   reanalysisRoutes(app, options);
   labelRoutes(app, options);
+  modelRoutes(app, options);
   // The runbook's own requests send JSON as text/plain; only their routes accept that.
   await app.register(async (runbook) => {
     runbook.addContentTypeParser("text/plain", { parseAs: "buffer" }, parseJsonBody);

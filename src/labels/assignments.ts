@@ -14,7 +14,7 @@ export const labelOutput = z.object({
   evidence: z
     .array(
       z.object({
-        rule: z.enum(["keyword", "all_keywords", "regex"]),
+        rule: z.enum(["keyword", "all_keywords", "regex", "model"]),
         pattern: z.string(),
         field: z.enum(["subject", "message", "note"]),
         message_index: z.number().optional(),
@@ -25,6 +25,7 @@ export const labelOutput = z.object({
     )
     .describe("what matched, where: text.slice(start, end) of the field (or message) is the match"),
   taxonomy_version: z.number().nullable(),
+  model_version: z.number().nullable().describe("the model that applied it (source model), else null"),
   analyzed_at: z.string(),
 });
 
@@ -35,6 +36,7 @@ export interface Label {
   confidence: number;
   evidence: Evidence[];
   taxonomy_version: number | null;
+  model_version: number | null;
   analyzed_at: string;
 }
 
@@ -61,6 +63,7 @@ export async function labelsOf(
         confidence: r.confidence,
         evidence: readJson<Evidence[]>(r.evidence),
         taxonomy_version: r.taxonomy_version,
+        model_version: r.model_version ?? null,
         analyzed_at: toIso(r.analyzed_at),
       });
     }
@@ -75,6 +78,8 @@ export interface AnalysisResult {
   assignments: LabelAssignment[];
   taxonomyVersion: number;
   analyzerVersion: string;
+  /** The model that took part (null: rules only). */
+  modelVersion: number | null;
 }
 
 export interface LabelDiff {
@@ -82,7 +87,7 @@ export interface LabelDiff {
   removed: string[];
 }
 
-const ROW_PARAMS = 10;
+const ROW_PARAMS = 11;
 
 /**
  * What replacing an item's analyzer-made labels with `assignments` changes.
@@ -139,13 +144,14 @@ export async function applyAnalysis(
           item_type: itemType,
           item_id: result.itemId,
           label: a.name,
-          source: "rule" as const,
+          source: a.source ?? ("rule" as const),
           confidence: a.confidence,
           evidence: JSON.stringify(a.evidence),
           analyzer_version: result.analyzerVersion,
           taxonomy_version: result.taxonomyVersion,
           note_version: result.noteVersion,
           analyzed_at: now,
+          model_version: a.source === "model" ? result.modelVersion : null,
         });
       }
     }

@@ -15,6 +15,8 @@ export interface HistoryEntry {
   job_id?: number | null;
   taxonomy_version?: number | null;
   analyzer_version?: string | null;
+  /** The model that took part in the run (null: rules only). */
+  model_version?: number | null;
   note_version?: number | null;
   /** analysis of an older note version: analyzed, but the note's labels left alone. */
   applied?: boolean;
@@ -57,6 +59,7 @@ export async function labelHistory(
       job_id: r.job_id,
       taxonomy_version: r.taxonomy_version,
       analyzer_version: r.analyzer_version,
+      model_version: r.model_version ?? null,
       note_version: r.note_version,
       applied: Boolean(r.applied),
     })),

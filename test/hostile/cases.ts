@@ -82,6 +82,8 @@ const PUBLISH = "/api/internal/pubsub/publish";
 const TICK = "/api/tick/runners";
 const REANALYSIS = "/api/internal/labels/reanalysis";
 const REDRIVE = "/api/internal/pubsub/dead-letters/redrive";
+const EVALUATE = "/api/internal/labels/evaluate";
+const MODELS = "/api/internal/models";
 const DEAD_LETTERS = "/api/internal/pubsub/dead-letters";
 const LABEL = encodeURIComponent(SEED.manualLabel);
 
@@ -1924,5 +1926,100 @@ export const CASES: HostileCase[] = [
     headers: { "content-type": "text/html" },
     body: json(validPublish),
     expect: { status: 415, code: "unsupported_media_type" },
+  },
+  {
+    name: "evaluating with no active model",
+    category: "wrong-types",
+    method: "POST",
+    path: EVALUATE,
+    json: { examples: [{ text: "where is my card", labels: ["card_arrival"] }] },
+    expect: { status: 409, code: "no_active_model" },
+  },
+  {
+    name: "evaluation examples as a string",
+    category: "wrong-types",
+    method: "POST",
+    path: EVALUATE,
+    json: { examples: "where is my card,card_arrival" },
+    expect: { status: BAD, code: "validation_failed" },
+  },
+  {
+    name: "no evaluation examples",
+    category: "wrong-types",
+    method: "POST",
+    path: EVALUATE,
+    json: { examples: [] },
+    expect: { status: BAD, code: "validation_failed" },
+  },
+  {
+    name: "one fold",
+    category: "wrong-types",
+    method: "POST",
+    path: EVALUATE,
+    json: { examples: [{ text: "a", labels: ["x"] }], folds: 1 },
+    expect: { status: BAD, code: "validation_failed" },
+  },
+  {
+    name: "more folds than examples",
+    category: "wrong-types",
+    method: "POST",
+    path: EVALUATE,
+    json: {
+      examples: [
+        { text: "a", labels: ["x"] },
+        { text: "b", labels: ["y"] },
+      ],
+      folds: 3,
+    },
+    expect: { status: BAD, code: "invalid_training_data" },
+  },
+  {
+    name: "people: false",
+    category: "wrong-types",
+    method: "POST",
+    path: EVALUATE,
+    json: { people: false },
+    expect: { status: BAD, code: "validation_failed" },
+  },
+  {
+    name: "examples and people at once",
+    category: "wrong-types",
+    method: "POST",
+    path: EVALUATE,
+    json: { people: true, examples: [{ text: "a", labels: ["x"] }] },
+    expect: { status: BAD, code: "validation_failed" },
+  },
+  {
+    name: "an evaluation example with __proto__",
+    category: "prototype-pollution",
+    method: "POST",
+    path: EVALUATE,
+    body: '{"examples":[{"text":"a","labels":["x"],"__proto__":{"admin":true}}]}',
+    headers: { "content-type": "application/json" },
+    expect: { status: BAD, code: "invalid_json" },
+  },
+  {
+    name: "evaluating with an ingest token",
+    category: "scope",
+    method: "POST",
+    path: EVALUATE,
+    auth: "ingest",
+    json: { people: true },
+    expect: { status: 403, code: "insufficient_scope" },
+  },
+  {
+    name: "a query parameter on the model list",
+    category: "query-params",
+    method: "GET",
+    path: `${MODELS}?active=true`,
+    expect: { status: BAD, code: "validation_failed" },
+  },
+  {
+    name: "POST on the model list",
+    category: "methods",
+    method: "POST",
+    path: MODELS,
+    json: {},
+    expect: { status: 405, code: "method_not_allowed", allow: "GET, HEAD" },
   },
 ];

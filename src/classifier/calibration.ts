@@ -1,0 +1,250 @@
+/**
+ * From SVM decision values to probabilities, and from probabilities to
+ * per-label decision thresholds — both fitted on held-out decision values
+ * (see `heldOut` in model.ts), never on the ones the model was trained on,
+ * which sit at the margin by construction and would look overconfident.
+ *
+ * Single-label models use a softmax over all labels' decision values with
+ * one fitted temperature: the labels compete, the probabilities sum to 1,
+ * and the argmax is unchanged. Multi-label models use Platt scaling per
+ * label, σ(a·f + b), because each label is its own yes/no question; labels
+ * with few held-out positives share a sigmoid fitted on all labels pooled.
+ */
+
+export type Calibration =
+  | { kind: "softmax"; scale: number }
+  | { kind: "platt"; a: Float64Array; b: Float64Array };
+
+/** Fewer held-out positives than this and a label gets the pooled sigmoid. */
+const MIN_PLATT_POSITIVES = 8;
+
+export function softmaxInPlace(values: Float64Array, scale: number): void {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let c = 0; c < values.length; c++) if ((values[c] as number) > max) max = values[c] as number;
+  let sum = 0;
+  for (let c = 0; c < values.length; c++) {
+    const e = Math.exp(scale * ((values[c] as number) - max));
+    values[c] = e;
+    sum += e;
+  }
+  for (let c = 0; c < values.length; c++) values[c] = (values[c] as number) / sum;
+}
+
+export function sigmoid(z: number): number {
+  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+}
+
+/** Decision values → probabilities, in place. */
+export function applyCalibration(calibration: Calibration, values: Float64Array): void {
+  if (calibration.kind === "softmax") {
+    softmaxInPlace(values, calibration.scale);
+    return;
+  }
+  for (let c = 0; c < values.length; c++) {
+    values[c] = sigmoid((calibration.a[c] as number) * (values[c] as number) + (calibration.b[c] as number));
+  }
+}
+
+/**
+ * The softmax temperature (as a scale on decision values) that minimizes the
+ * negative log-likelihood of the true labels. The likelihood is concave in
+ * the scale, so a safeguarded Newton iteration finds the optimum.
+ */
+export function fitSoftmaxScale(decisions: Float64Array, truth: Int32Array, labels: number): number {
+  const rows = truth.length;
+  const p = new Float64Array(labels);
+  const derivatives = (scale: number): [number, number] => {
+    let gradient = 0;
+    let curvature = 0;
+    for (let i = 0; i < rows; i++) {
+      const base = i * labels;
+      for (let c = 0; c < labels; c++) p[c] = decisions[base + c] as number;
+      softmaxInPlace(p, scale);
+      let mean = 0;
+      let square = 0;
+      for (let c = 0; c < labels; c++) {
+        const f = decisions[base + c] as number;
+        mean += (p[c] as number) * f;
+        square += (p[c] as number) * f * f;
+      }
+      gradient += mean - (decisions[base + (truth[i] as number)] as number);
+      curvature += square - mean * mean;
+    }
+    return [gradient, curvature];
+  };
+  let low = 1e-3;
+  let high = 1e3;
+  let scale = 1;
+  for (let iter = 0; iter < 50; iter++) {
+    const [gradient, curvature] = derivatives(scale);
+    if (gradient > 0) high = scale;
+    else low = scale;
+    let next = curvature > 0 ? scale - gradient / curvature : Number.NaN;
+    if (!(next > low && next < high)) next = Math.sqrt(low * high);
+    if (Math.abs(next - scale) < 1e-6 * scale) return next;
+    scale = next;
+  }
+  return scale;
+}
+
+/**
+ * Platt's sigmoid σ(a·f + b) for one label, by the Newton method of Lin, Lin
+ * and Weng (2007), with Platt's smoothed targets so that a label whose
+ * held-out examples separate perfectly still gets finite parameters.
+ */
+export function fitPlatt(decisions: ArrayLike<number>, positive: ArrayLike<number>): [number, number] {
+  const n = decisions.length;
+  let positives = 0;
+  for (let i = 0; i < n; i++) if (positive[i] === 1) positives++;
+  const negatives = n - positives;
+  const hi = (positives + 1) / (positives + 2);
+  const lo = 1 / (negatives + 2);
+  const target = (i: number) => (positive[i] === 1 ? hi : lo);
+  // Parameterized as 1 / (1 + exp(A·f + B)) as in the paper; returned as a = -A, b = -B.
+  let A = 0;
+  let B = Math.log((negatives + 1) / (positives + 1));
+  const objective = (a: number, b: number) => {
+    let value = 0;
+    for (let i = 0; i < n; i++) {
+      const z = (decisions[i] as number) * a + b;
+      const t = target(i);
+      value += z >= 0 ? t * z + Math.log1p(Math.exp(-z)) : (t - 1) * z + Math.log1p(Math.exp(z));
+    }
+    return value;
+  };
+  let value = objective(A, B);
+  for (let iter = 0; iter < 100; iter++) {
+    let h11 = 1e-12;
+    let h22 = 1e-12;
+    let h21 = 0;
+    let g1 = 0;
+    let g2 = 0;
+    for (let i = 0; i < n; i++) {
+      const f = decisions[i] as number;
+      const z = f * A + B;
+      const p = z >= 0 ? Math.exp(-z) / (1 + Math.exp(-z)) : 1 / (1 + Math.exp(z));
+      const q = 1 - p;
+      const d2 = p * q;
+      h11 += f * f * d2;
+      h22 += d2;
+      h21 += f * d2;
+      const d1 = target(i) - p;
+      g1 += f * d1;
+      g2 += d1;
+    }
+    if (Math.abs(g1) < 1e-5 && Math.abs(g2) < 1e-5) break;
+    const det = h11 * h22 - h21 * h21;
+    const dA = -(h22 * g1 - h21 * g2) / det;
+    const dB = -(-h21 * g1 + h11 * g2) / det;
+    const gd = g1 * dA + g2 * dB;
+    let step = 1;
+    let moved = false;
+    while (step >= 1e-10) {
+      const nextA = A + step * dA;
+      const nextB = B + step * dB;
+      const nextValue = objective(nextA, nextB);
+      if (nextValue < value + 1e-4 * step * gd) {
+        A = nextA;
+        B = nextB;
+        value = nextValue;
+        moved = true;
+        break;
+      }
+      step /= 2;
+    }
+    if (!moved) break;
+  }
+  return [-A, -B];
+}
+
+/** Per-label Platt scaling, with the pooled fit for labels that have too few held-out positives. */
+export function fitPlattAll(decisions: Float64Array, positive: Uint8Array, labels: number): Calibration {
+  const rows = decisions.length / labels;
+  const [pooledA, pooledB] = fitPlatt(decisions, positive);
+  const a = new Float64Array(labels).fill(pooledA);
+  const b = new Float64Array(labels).fill(pooledB);
+  const column = new Float64Array(rows);
+  const flags = new Uint8Array(rows);
+  for (let c = 0; c < labels; c++) {
+    let positives = 0;
+    for (let i = 0; i < rows; i++) {
+      column[i] = decisions[i * labels + c] as number;
+      flags[i] = positive[i * labels + c] as number;
+      positives += flags[i] as number;
+    }
+    if (positives < MIN_PLATT_POSITIVES) continue;
+    const [ac, bc] = fitPlatt(column, flags);
+    a[c] = ac;
+    b[c] = bc;
+  }
+  return { kind: "platt", a, b };
+}
+
+export interface ThresholdOptions {
+  /** Single-label: a label is predicted only where it is the argmax. */
+  singleLabel: boolean;
+  /** Fewer held-out positives than this and the label gets `fallback`. */
+  minPositives: number;
+  fallback: number;
+}
+
+/**
+ * For each label, the probability threshold that maximizes its F1 over the
+ * held-out probabilities. The cut is placed halfway between the lowest
+ * probability kept and the highest one dropped, so that it does not sit on
+ * a held-out example.
+ */
+export function chooseThresholds(
+  probabilities: Float64Array,
+  positive: Uint8Array,
+  labels: number,
+  options: ThresholdOptions,
+): Float64Array {
+  const rows = probabilities.length / labels;
+  const thresholds = new Float64Array(labels).fill(options.fallback);
+  const argmax = new Int32Array(rows);
+  if (options.singleLabel) {
+    for (let i = 0; i < rows; i++) {
+      let best = 0;
+      for (let c = 1; c < labels; c++) {
+        if ((probabilities[i * labels + c] as number) > (probabilities[i * labels + best] as number))
+          best = c;
+      }
+      argmax[i] = best;
+    }
+  }
+  for (let c = 0; c < labels; c++) {
+    let positives = 0;
+    const candidates: { p: number; hit: boolean }[] = [];
+    for (let i = 0; i < rows; i++) {
+      const hit = positive[i * labels + c] === 1;
+      if (hit) positives++;
+      if (!options.singleLabel || argmax[i] === c)
+        candidates.push({ p: probabilities[i * labels + c] as number, hit });
+    }
+    if (positives < options.minPositives) continue;
+    candidates.sort((x, y) => y.p - x.p);
+    let tp = 0;
+    let fp = 0;
+    let bestF1 = 0;
+    let bestCut = -1;
+    for (let k = 0; k < candidates.length; k++) {
+      const candidate = candidates[k] as { p: number; hit: boolean };
+      if (candidate.hit) tp++;
+      else fp++;
+      // Only cut between distinct probabilities.
+      const next = candidates[k + 1];
+      if (next !== undefined && next.p === candidate.p) continue;
+      const f1 = (2 * tp) / (tp + fp + positives);
+      if (f1 > bestF1) {
+        bestF1 = f1;
+        bestCut = k;
+      }
+    }
+    if (bestCut < 0) continue;
+    const kept = (candidates[bestCut] as { p: number }).p;
+    const dropped = candidates[bestCut + 1]?.p ?? 0;
+    thresholds[c] = (kept + dropped) / 2;
+  }
+  return thresholds;
+}

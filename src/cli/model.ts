@@ -1,0 +1,168 @@
+import { basename } from "node:path";
+import type { Command } from "commander";
+import { loadConfig } from "../config.js";
+import { type Database, transaction } from "../db/database.js";
+import { AppError } from "../errors.js";
+import { createLogger } from "../logger.js";
+import { readExamples } from "../models/data.js";
+import { type EvaluationReport, MAX_FOLDS, runEvaluation } from "../models/evaluation.js";
+import { activateModel, listModels } from "../models/store.js";
+import { trainModel } from "../models/training.js";
+import { openMigrated } from "./open.js";
+
+async function withDatabase<T>(
+  databaseUrl: string | undefined,
+  fn: (database: Database) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig(process.env, { DATABASE_URL: databaseUrl });
+  const database = await openMigrated(config, createLogger(config.logLevel));
+  try {
+    return await fn(database);
+  } finally {
+    await database.close();
+  }
+}
+
+const pct = (x: number | undefined) => (x === undefined ? "-" : `${(x * 100).toFixed(1)} %`);
+
+export function modelCommands(program: Command): void {
+  const model = program.command("model").description("Train, list and activate learned classifiers");
+
+  model
+    .command("train")
+    .description(
+      "Train a new model version from the taxonomy's examples, hand-set labels and --data FILE; activates it",
+    )
+    .option(
+      "--data <file>",
+      "labelled examples: CSV (text + label|category|intent) or JSON [{text, labels|intents}]",
+    )
+    .option("--no-activate", "store the new version without making it the active one")
+    .option("-d, --database-url <url>", "database (env DATABASE_URL)")
+    .action(async (opts: { data?: string; activate: boolean; databaseUrl?: string }) => {
+      const file = opts.data ? { name: basename(opts.data), examples: readExamples(opts.data) } : undefined;
+      const report = await withDatabase(opts.databaseUrl, (database) =>
+        trainModel(database, { file, activate: opts.activate }),
+      );
+      if (report.added_to_taxonomy.length > 0) {
+        process.stdout.write(
+          `taxonomy version ${report.taxonomy_version}: added ${report.added_to_taxonomy.length} labels from ${file?.name} (detect: model)\n`,
+        );
+      }
+      const { sources } = report;
+      process.stdout.write(
+        `model version ${report.version}${report.active ? " (active)" : ""}: ${report.labels.length} labels, ` +
+          `${report.examples} examples (taxonomy ${sources.taxonomy}, by hand ${sources.manual}, file ${sources.file}), ` +
+          `trained in ${(report.train_ms / 1000).toFixed(1)} s\n`,
+      );
+      if (report.active) {
+        process.stdout.write(
+          "New analyses use it now. To re-label what exists: relabel reanalyze --dry-run first, then relabel reanalyze.\n",
+        );
+      }
+    });
+
+  model
+    .command("list")
+    .description("The model versions, newest first")
+    .option("--json", "as JSON")
+    .option("-d, --database-url <url>", "database (env DATABASE_URL)")
+    .action(async (opts: { json?: boolean; databaseUrl?: string }) => {
+      const models = await withDatabase(opts.databaseUrl, (database) => listModels(database.db));
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
+        return;
+      }
+      if (models.length === 0) process.stdout.write("no models yet: relabel model train --data FILE\n");
+      for (const m of models) {
+        process.stdout.write(
+          `${m.active ? "*" : " "} v${m.version}  ${m.created_at}  ${m.labels.length} labels  ${m.examples} examples  ` +
+            `${(m.bytes / 1e6).toFixed(1)} MB  ${(m.train_ms / 1000).toFixed(1)} s${m.sources.file_name ? `  from ${m.sources.file_name}` : ""}\n`,
+        );
+      }
+    });
+
+  model
+    .command("activate")
+    .description("Make VERSION the model new analyses use")
+    .argument("<version>", "a version from `relabel model list`")
+    .option("-d, --database-url <url>", "database (env DATABASE_URL)")
+    .action(async (version: string, opts: { databaseUrl?: string }) => {
+      if (!/^\d+$/.test(version))
+        throw new AppError("model_not_found", `'${version}' is not a model version number.`);
+      await withDatabase(opts.databaseUrl, (database) =>
+        transaction(database, (trx) => activateModel(trx, Number(version))),
+      );
+      process.stdout.write(
+        `model version ${version} is active. To re-label what exists: relabel reanalyze --dry-run first, then relabel reanalyze.\n`,
+      );
+    });
+
+  program
+    .command("eval")
+    .description(
+      "Score the active model on --data FILE, cross-validate on it (--folds), or score it against hand-set labels (--people)",
+    )
+    .option(
+      "--data <file>",
+      "labelled examples: CSV (text + label|category|intent) or JSON [{text, labels|intents}]",
+    )
+    .option(
+      "--folds <k>",
+      `cross-validate with k folds of FILE (2–${MAX_FOLDS}) instead of using the active model`,
+    )
+    .option("--people", "score the active model against the labels people set by hand")
+    .option("--json", "print exactly one JSON object on stdout")
+    .option("-d, --database-url <url>", "database (env DATABASE_URL)")
+    .action(
+      async (opts: {
+        data?: string;
+        folds?: string;
+        people?: boolean;
+        json?: boolean;
+        databaseUrl?: string;
+      }) => {
+        if (Boolean(opts.people) === (opts.data !== undefined)) {
+          throw new AppError("invalid_training_data", "Give either --data FILE or --people.");
+        }
+        const folds = opts.folds === undefined ? undefined : Number(opts.folds);
+        if (folds !== undefined && (!Number.isInteger(folds) || folds < 2 || folds > MAX_FOLDS)) {
+          throw new AppError(
+            "invalid_training_data",
+            `--folds must be a whole number from 2 to ${MAX_FOLDS}.`,
+          );
+        }
+        const examples = opts.data ? readExamples(opts.data) : [];
+        const report = await withDatabase(opts.databaseUrl, (database) =>
+          runEvaluation(
+            database.db,
+            opts.people ? { people: true } : folds !== undefined ? { examples, folds } : { examples },
+          ),
+        );
+        process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : describe(report));
+      },
+    );
+}
+
+function describe(r: EvaluationReport): string {
+  const lines = [
+    `${r.mode === "cross_validation" ? "cross-validated" : `model version ${r.model_version}`} on ${r.examples} examples` +
+      (r.mode === "people" ? " labeled by hand" : ""),
+    ...(r.accuracy === undefined ? [] : [`accuracy   ${pct(r.accuracy)}`]),
+    `micro F1   ${pct(r.micro_f1)}`,
+    `macro F1   ${pct(r.macro_f1)}`,
+    "",
+    "weakest labels (F1, precision, recall, support):",
+    ...Object.entries(r.per_label)
+      .sort((a, b) => a[1].f1 - b[1].f1)
+      .slice(0, 10)
+      .map(
+        ([name, m]) =>
+          `  ${name.padEnd(40)} ${pct(m.f1)}  ${pct(m.precision)}  ${pct(m.recall)}  ${m.support}`,
+      ),
+    "",
+    "most frequent confusions (actual -> predicted):",
+    ...r.confusions.slice(0, 10).map((c) => `  ${c.actual} -> ${c.predicted}: ${c.count}`),
+  ];
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,58 @@
+import { crossValidate, type EvalReport, type Example, evaluate } from "../classifier/index.js";
+import type { Executor } from "../db/database.js";
+import { AppError } from "../errors.js";
+import { loadActiveModel } from "./store.js";
+import { peopleExamples } from "./training.js";
+
+export const MAX_FOLDS = 10;
+
+export type EvaluationRequest =
+  /** Score the active model on these examples. */
+  | { examples: Example[] }
+  /** Cross-validate: train on k−1 folds of the examples, score on the rest, k times. */
+  | { examples: Example[]; folds: number }
+  /** Score the active model against the labels people set by hand. */
+  | { people: true };
+
+export type EvaluationReport = EvalReport & {
+  /** The model scored; absent for a cross-validation (it trains its own). */
+  model_version?: number;
+  mode: "active_model" | "cross_validation" | "people";
+};
+
+export async function runEvaluation(ex: Executor, request: EvaluationRequest): Promise<EvaluationReport> {
+  if ("folds" in request) {
+    checkExamples(request.examples);
+    if (request.examples.length < request.folds) {
+      throw new AppError(
+        "invalid_training_data",
+        `${request.folds} folds need at least ${request.folds} examples.`,
+      );
+    }
+    return { ...crossValidate(request.examples, request.folds), mode: "cross_validation" };
+  }
+  const model = await loadActiveModel(ex);
+  if (model === undefined) throw new AppError("no_active_model");
+  if ("people" in request) {
+    const examples = (await peopleExamples(ex))
+      .map((e) => ({ ...e, labels: e.labels.filter((l) => model.classifier.info.labels.includes(l)) }))
+      .filter((e) => e.labels.length > 0);
+    if (examples.length === 0) {
+      throw new AppError(
+        "invalid_training_data",
+        "Nobody has labeled an item by hand with a label this model knows.",
+      );
+    }
+    return { ...evaluate(model.classifier, examples), model_version: model.version, mode: "people" };
+  }
+  checkExamples(request.examples);
+  return {
+    ...evaluate(model.classifier, request.examples),
+    model_version: model.version,
+    mode: "active_model",
+  };
+}
+
+function checkExamples(examples: Example[]): void {
+  if (examples.length === 0) throw new AppError("invalid_training_data", "There are no examples to score.");
+}

@@ -1,0 +1,135 @@
+import { sql } from "kysely";
+import { TextClassifier } from "../classifier/index.js";
+import type { Database, Executor } from "../db/database.js";
+import { readJson } from "../db/schema.js";
+import { AppError } from "../errors.js";
+import { toIso } from "../time.js";
+
+/**
+ * Model versions: each training stores a new version, never an edit; at most
+ * one is active (a partial unique index says so), and the analyzer uses it.
+ */
+
+export interface TrainingSources {
+  /** Examples from the taxonomy's `examples`. */
+  taxonomy: number;
+  /** Items people labeled by hand (one example each). */
+  manual: number;
+  /** Rows of an imported file, and its name. */
+  file: number;
+  file_name?: string;
+}
+
+export interface ModelSummary {
+  version: number;
+  created_at: string;
+  active: boolean;
+  labels: string[];
+  examples: number;
+  sources: TrainingSources;
+  train_ms: number;
+  bytes: number;
+}
+
+export async function saveModel(
+  database: Database,
+  trx: Executor,
+  model: { classifier: TextClassifier; sources: TrainingSources; trainMs: number },
+  now = Date.now(),
+): Promise<number> {
+  if (database.dialect === "postgres") {
+    // Two concurrent trainings must not both take max + 1.
+    await sql`select pg_advisory_xact_lock(hashtext('relabel_models:' || current_schema()))`.execute(trx);
+  }
+  const latest = await trx
+    .selectFrom("models")
+    .select((eb) => eb.fn.max("version").as("v"))
+    .executeTakeFirst();
+  const version = Number(latest?.v ?? 0) + 1;
+  await trx
+    .insertInto("models")
+    .values({
+      version,
+      created_at: now,
+      active: 0,
+      labels: JSON.stringify(model.classifier.info.labels),
+      examples: model.classifier.info.examples,
+      sources: JSON.stringify(model.sources),
+      train_ms: Math.round(model.trainMs),
+      model: Buffer.from(model.classifier.serialize()),
+    })
+    .execute();
+  return version;
+}
+
+/** Makes `version` the active model (and no other). */
+export async function activateModel(trx: Executor, version: number): Promise<void> {
+  const found = await trx
+    .selectFrom("models")
+    .select("version")
+    .where("version", "=", version)
+    .executeTakeFirst();
+  if (!found)
+    throw new AppError("model_not_found", `No model version ${version}; \`relabel model list\` shows them.`);
+  await trx.updateTable("models").set({ active: 0 }).where("active", "=", 1).execute();
+  await trx.updateTable("models").set({ active: 1 }).where("version", "=", version).execute();
+}
+
+export async function listModels(ex: Executor): Promise<ModelSummary[]> {
+  const rows = await ex
+    .selectFrom("models")
+    .select([
+      "version",
+      "created_at",
+      "active",
+      "labels",
+      "examples",
+      "sources",
+      "train_ms",
+      // Bytes on both: SQLite's length() of a BLOB, PostgreSQL's of a bytea.
+      sql<number>`length(model)`.as("bytes"),
+    ])
+    .orderBy("version", "desc")
+    .execute();
+  return rows.map((r) => ({
+    version: r.version,
+    created_at: toIso(r.created_at),
+    active: Number(r.active) === 1,
+    labels: readJson<string[]>(r.labels),
+    examples: r.examples,
+    sources: readJson<TrainingSources>(r.sources),
+    train_ms: r.train_ms,
+    bytes: Number(r.bytes),
+  }));
+}
+
+export interface ActiveModel {
+  version: number;
+  classifier: TextClassifier;
+}
+
+/** The active model, deserialized; undefined when none is active. */
+export async function loadActiveModel(ex: Executor): Promise<ActiveModel | undefined> {
+  const row = await ex
+    .selectFrom("models")
+    .select(["version", "model"])
+    .where("active", "=", 1)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return { version: row.version, classifier: TextClassifier.deserialize(row.model) };
+}
+
+/**
+ * The active model, loaded once per activation: each batch only asks which
+ * version is active, so runners pick up a new model without a restart.
+ */
+export class ModelCache {
+  #loaded: ActiveModel | undefined;
+
+  async current(ex: Executor): Promise<ActiveModel | undefined> {
+    const active = await ex.selectFrom("models").select("version").where("active", "=", 1).executeTakeFirst();
+    if (active === undefined) this.#loaded = undefined;
+    else if (active.version !== this.#loaded?.version) this.#loaded = await loadActiveModel(ex);
+    return this.#loaded;
+  }
+}
