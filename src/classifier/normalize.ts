@@ -25,8 +25,11 @@ const TOKEN = /[\p{L}\p{M}\p{N}]+(?:['\u2019][\p{L}\p{M}\p{N}]+)*|[$£€¥₹]/
 const ASCII = /^[\x20-\x7e]*$/;
 const DIGIT = /[0-9]/g;
 
+// Maps, not object literals: a text may well contain "constructor" or "__proto__".
+
 /** Apostrophe-free spellings that people type for contractions. */
-const BARE_CONTRACTIONS: Record<string, string[]> = {
+const BARE_CONTRACTIONS = new Map<string, readonly string[]>(
+  Object.entries({
   dont: ["do", "not"],
   doesnt: ["does", "not"],
   didnt: ["did", "not"],
@@ -51,17 +54,17 @@ const BARE_CONTRACTIONS: Record<string, string[]> = {
   whats: ["what", "is"],
   thats: ["that", "is"],
   theres: ["there", "is"],
-};
+  }),
+);
 
-const IRREGULAR_NOT: Record<string, string> = { ca: "can", wo: "will", sha: "shall", ai: "is" };
-const SUFFIX_WORD: Record<string, string> = { m: "am", re: "are", ve: "have", ll: "will", d: "would" };
+const IRREGULAR_NOT = new Map(Object.entries({ ca: "can", wo: "will", sha: "shall", ai: "is" }));
+const SUFFIX_WORD = new Map(Object.entries({ m: "am", re: "are", ve: "have", ll: "will", d: "would" }));
 
 /**
  * British spellings (and a few common misspellings) to one form. A list rather
  * than a rule: "-ise" → "-ize" would also turn "promise" into "promize".
  */
-const SPELLING: Record<string, string> = {};
-for (const [from, to] of [
+const SPELLING = new Map<string, string>([
   ["cancelled", "canceled"],
   ["cancelling", "canceling"],
   ["cancellation", "cancelation"],
@@ -101,9 +104,7 @@ for (const [from, to] of [
   ["transfered", "transferred"],
   ["transfering", "transferring"],
   ["ok", "okay"],
-]) {
-  SPELLING[from as string] = to as string;
-}
+]);
 
 /** The normalized words of one raw token (after NFKC and lowercasing). */
 function expand(token: string, out: string[]): void {
@@ -113,10 +114,10 @@ function expand(token: string, out: string[]): void {
     const tail = token.slice(apostrophe + 1);
     if (tail === "t" && head.endsWith("n")) {
       const base = head.slice(0, -1);
-      out.push(IRREGULAR_NOT[base] ?? base, "not");
+      out.push(IRREGULAR_NOT.get(base) ?? base, "not");
       return;
     }
-    const word = SUFFIX_WORD[tail];
+    const word = SUFFIX_WORD.get(tail);
     if (word !== undefined) {
       out.push(head, word);
       return;
@@ -129,12 +130,12 @@ function expand(token: string, out: string[]): void {
     out.push(token.replaceAll("'", ""));
     return;
   }
-  const bare = BARE_CONTRACTIONS[token];
+  const bare = BARE_CONTRACTIONS.get(token);
   if (bare !== undefined) {
     out.push(...bare);
     return;
   }
-  out.push(SPELLING[token] ?? token);
+  out.push(SPELLING.get(token) ?? token);
 }
 
 export function normalizeToken(raw: string): string {

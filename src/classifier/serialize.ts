@@ -25,8 +25,9 @@
 
 import { deflateSync, inflateSync } from "node:zlib";
 import type { Calibration } from "./calibration.js";
-import { type FeatureConfig, FeatureSpace } from "./features.js";
+import { BLOCKS, type FeatureConfig, FeatureSpace } from "./features.js";
 import type { ModelParts } from "./model.js";
+import { LabelWeights, type WeightBits } from "./weights.js";
 
 const MAGIC = [0x52, 0x4c, 0x54, 0x43]; // "RLTC"
 const VERSION = 1;
@@ -37,10 +38,10 @@ interface Header {
   examples: number;
   features: FeatureConfig;
   featureCount: number;
-  wordCount: number;
+  blockEnds: number[];
   calibration: { kind: "softmax"; scale: number } | { kind: "platt"; a: number[]; b: number[] };
   thresholds: number[];
-  weightBits: 8 | 16 | 32;
+  weightBits: WeightBits;
   scales: number[];
 }
 
@@ -54,18 +55,20 @@ export function encodeModel(parts: ModelParts): Uint8Array {
     examples: parts.examples,
     features: parts.space.config,
     featureCount: d,
-    wordCount: parts.space.wordCount,
+    blockEnds: [...parts.space.blockEnds],
     calibration:
       calibration.kind === "softmax"
         ? calibration
         : { kind: "platt", a: Array.from(calibration.a), b: Array.from(calibration.b) },
     thresholds: Array.from(parts.thresholds),
-    weightBits: parts.weightBits,
-    scales: Array.from(parts.scales),
+    weightBits: parts.weights.bits,
+    scales: Array.from(parts.weights.scales),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const headerEnd = align4(4 + json.length);
-  const weightBytes = (d * L * parts.weightBits) / 8;
+  const bits = parts.weights.bits;
+  const scales = parts.weights.scales;
+  const weightBytes = (d * L * bits) / 8;
   const body = new Uint8Array(headerEnd + 4 * d + 4 * d + 4 * L + weightBytes);
   const view = new DataView(body.buffer);
   view.setUint32(0, json.length, true);
@@ -73,21 +76,21 @@ export function encodeModel(parts: ModelParts): Uint8Array {
   let at = headerEnd;
   for (let j = 0; j < d; j++, at += 4) view.setInt32(at, parts.space.keys[j] as number, true);
   for (let j = 0; j < d; j++, at += 4) view.setFloat32(at, parts.space.idf[j] as number, true);
-  for (let c = 0; c < L; c++, at += 4) view.setFloat32(at, parts.bias[c] as number, true);
-  const weights = parts.weights;
-  if (parts.weightBits === 32) {
+  for (let c = 0; c < L; c++, at += 4) view.setFloat32(at, parts.weights.bias[c] as number, true);
+  const weights = parts.weights.dense;
+  if (bits === 32) {
     for (let k = 0; k < weights.length; k++, at += 4) view.setFloat32(at, weights[k] as number, true);
   } else {
     for (let k = 0; k < weights.length; k++) {
-      const q = Math.round((weights[k] as number) / (parts.scales[k % L] as number));
-      if (parts.weightBits === 8) view.setInt8(at++, q);
+      const q = Math.round((weights[k] as number) / (scales[k % L] as number));
+      if (bits === 8) view.setInt8(at++, q);
       else {
         view.setInt16(at, q, true);
         at += 2;
       }
     }
   }
-  const packed = deflateSync(body, { level: 9 });
+  const packed = deflateSync(body, { level: 6 });
   const out = new Uint8Array(5 + packed.length);
   out.set(MAGIC, 0);
   out[4] = VERSION;
@@ -115,14 +118,18 @@ const numbers = (x: unknown, length: number): x is number[] =>
 function checkFeatures(f: unknown): asserts f is FeatureConfig {
   check(typeof f === "object" && f !== null, "feature configuration missing");
   const c = f as Record<string, unknown>;
-  for (const key of ["wordMaxN", "charMin", "charMax", "minDf"])
+  for (const key of ["wordMaxN", "pairWindow", "charMin", "charMax", "minDf"]) {
     check(isCount(c[key]), `feature setting ${key} invalid`);
-  for (const key of ["stem", "compounds", "charWithinWords", "sublinearTf"]) {
-    check(typeof c[key] === "boolean", `feature setting ${key} invalid`);
   }
-  for (const key of ["wordWeight", "charWeight"])
-    check(isFiniteNumber(c[key]), `feature setting ${key} invalid`);
-  check((c.wordMaxN as number) <= 3 && (c.charMax as number) <= 10, "feature settings out of range");
+  for (const key of ["stem", "sublinearTf"])
+    check(typeof c[key] === "boolean", `feature setting ${key} invalid`);
+  for (const key of ["wordWeight", "pairWeight", "charWeight"]) {
+    check(isFiniteNumber(c[key]) && (c[key] as number) >= 0, `feature setting ${key} invalid`);
+  }
+  check(
+    (c.wordMaxN as number) <= 2 && (c.pairWindow as number) <= 64 && (c.charMax as number) <= 10,
+    "feature settings out of range",
+  );
   check((c.charMax as number) === 0 || (c.charMin as number) >= 1, "feature settings out of range");
 }
 
@@ -148,8 +155,17 @@ function readHeader(body: Uint8Array): { header: Header; offset: number } {
   check(typeof h.multiLabel === "boolean", "multiLabel flag invalid");
   check(isCount(h.examples), "example count invalid");
   checkFeatures(h.features);
-  check(isCount(h.featureCount) && isCount(h.wordCount), "feature counts invalid");
-  check((h.wordCount as number) <= (h.featureCount as number), "feature counts invalid");
+  check(isCount(h.featureCount), "feature count invalid");
+  const ends = h.blockEnds;
+  check(
+    Array.isArray(ends) &&
+      ends.length === BLOCKS &&
+      ends.every(
+        (end, b) => isCount(end) && end >= (b === 0 ? 0 : ends[b - 1]) && end <= (h.featureCount as number),
+      ) &&
+      ends[BLOCKS - 1] === h.featureCount,
+    "feature blocks invalid",
+  );
   const calibration = h.calibration as Record<string, unknown> | null;
   check(typeof calibration === "object" && calibration !== null, "calibration missing");
   if (calibration.kind === "softmax") check(isFiniteNumber(calibration.scale), "calibration invalid");
@@ -219,11 +235,8 @@ export function decodeModel(bytes: Uint8Array): ModelParts {
     labels: header.labels,
     multiLabel: header.multiLabel,
     examples: header.examples,
-    space: new FeatureSpace(header.features, keys, header.wordCount, idf),
-    weights,
-    weightBits: header.weightBits,
-    scales,
-    bias,
+    space: new FeatureSpace(header.features, keys, header.blockEnds, idf),
+    weights: new LabelWeights(L, header.weightBits, scales, weights, bias),
     calibration,
     thresholds: Float64Array.from(header.thresholds),
   };

@@ -31,7 +31,7 @@ export function modelEvidence(item: AnalyzableItem, words: string[]): Evidence[]
         ];
   const evidence: Evidence[] = [];
   for (const word of words) {
-    const pattern = new RegExp(`(?<![\\p{L}\\p{N}])${escape(word)}(?![\\p{L}\\p{N}])`, "iu");
+    const pattern = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegex(word)}(?![\\p{L}\\p{N}])`, "iu");
     for (const f of fields) {
       const match = pattern.exec(f.text);
       if (!match) continue;
@@ -53,4 +53,4 @@ export function modelEvidence(item: AnalyzableItem, words: string[]): Evidence[]
   return evidence;
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
