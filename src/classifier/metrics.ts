@@ -93,19 +93,22 @@ export function report(outcomes: readonly Outcome[], modelLabels: readonly strin
   let fn = 0;
   let macroSum = 0;
   let macroCount = 0;
-  const perLabel: Record<string, LabelMetrics> = {};
+  const perLabel: [string, LabelMetrics][] = [];
   for (const label of [...counts.keys()].sort()) {
     const c = counts.get(label) as { tp: number; fp: number; fn: number };
     tp += c.tp;
     fp += c.fp;
     fn += c.fn;
     const f1 = f1Score(c.tp, c.fp, c.fn);
-    perLabel[label] = {
-      precision: c.tp + c.fp > 0 ? c.tp / (c.tp + c.fp) : 0,
-      recall: c.tp + c.fn > 0 ? c.tp / (c.tp + c.fn) : 0,
-      f1,
-      support: c.tp + c.fn,
-    };
+    perLabel.push([
+      label,
+      {
+        precision: c.tp + c.fp > 0 ? c.tp / (c.tp + c.fp) : 0,
+        recall: c.tp + c.fn > 0 ? c.tp / (c.tp + c.fn) : 0,
+        f1,
+        support: c.tp + c.fn,
+      },
+    ]);
     if (c.tp + c.fp + c.fn > 0) {
       macroSum += f1;
       macroCount++;
@@ -116,7 +119,8 @@ export function report(outcomes: readonly Outcome[], modelLabels: readonly strin
     single_label: singleLabel,
     micro_f1: f1Score(tp, fp, fn),
     macro_f1: macroCount > 0 ? macroSum / macroCount : 0,
-    per_label: perLabel,
+    // fromEntries defines own properties, so that even a label "__proto__" is a key.
+    per_label: Object.fromEntries(perLabel),
     confusions: [...confusions.values()]
       .sort((x, y) => y.count - x.count || compare(x.actual, y.actual) || compare(x.predicted, y.predicted))
       .slice(0, MAX_CONFUSIONS),

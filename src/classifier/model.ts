@@ -37,10 +37,10 @@ export class TextClassifier {
   constructor(parts: ModelParts) {
     this.parts = parts;
     this.buffer = new Float64Array(parts.labels.length);
-    const thresholds: Record<string, number> = {};
-    parts.labels.forEach((label, c) => {
-      thresholds[label] = parts.thresholds[c] as number;
-    });
+    // fromEntries defines own properties, so that even a label "__proto__" is a key.
+    const thresholds = Object.fromEntries(
+      parts.labels.map((label, c) => [label, parts.thresholds[c] as number]),
+    );
     this.info = Object.freeze({
       labels: [...parts.labels],
       multiLabel: parts.multiLabel,

@@ -123,7 +123,7 @@ function checkFeatures(f: unknown): asserts f is FeatureConfig {
   }
   for (const key of ["stem", "sublinearTf"])
     check(typeof c[key] === "boolean", `feature setting ${key} invalid`);
-  for (const key of ["wordWeight", "pairWeight", "charWeight"]) {
+  for (const key of ["maxDfShare", "wordWeight", "pairWeight", "charWeight"]) {
     check(isFiniteNumber(c[key]) && (c[key] as number) >= 0, `feature setting ${key} invalid`);
   }
   check(
