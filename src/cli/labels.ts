@@ -1,28 +1,12 @@
 import type { Command } from "commander";
-import { loadConfig } from "../config.js";
-import type { Database } from "../db/database.js";
 import { AppError } from "../errors.js";
 import type { ItemType } from "../labels/assignments.js";
 import { labelHistory } from "../labels/history.js";
 import { labelItems, labelStats } from "../labels/queries.js";
-import { createLogger } from "../logger.js";
 import { backlog } from "../pubsub/stats.js";
 import { listJobs } from "../reanalysis/jobs.js";
 import { defaultTopics } from "../runners/topics.js";
-import { openMigrated } from "./open.js";
-
-async function withDatabase(
-  databaseUrl: string | undefined,
-  fn: (database: Database) => Promise<void>,
-): Promise<void> {
-  const config = loadConfig(process.env, { DATABASE_URL: databaseUrl });
-  const database = await openMigrated(config, createLogger(config.logLevel));
-  try {
-    await fn(database);
-  } finally {
-    await database.close();
-  }
-}
+import { withDatabase } from "./open.js";
 
 function table(rows: (string | number)[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => String(r[i]).length))) ?? [];

@@ -1,27 +1,12 @@
 import { basename } from "node:path";
 import type { Command } from "commander";
-import { loadConfig } from "../config.js";
-import { type Database, transaction } from "../db/database.js";
+import { transaction } from "../db/database.js";
 import { AppError } from "../errors.js";
-import { createLogger } from "../logger.js";
 import { readExamples } from "../models/data.js";
 import { type EvaluationReport, MAX_FOLDS, runEvaluation } from "../models/evaluation.js";
 import { activateModel, listModels } from "../models/store.js";
 import { trainModel } from "../models/training.js";
-import { openMigrated } from "./open.js";
-
-async function withDatabase<T>(
-  databaseUrl: string | undefined,
-  fn: (database: Database) => Promise<T>,
-): Promise<T> {
-  const config = loadConfig(process.env, { DATABASE_URL: databaseUrl });
-  const database = await openMigrated(config, createLogger(config.logLevel));
-  try {
-    return await fn(database);
-  } finally {
-    await database.close();
-  }
-}
+import { withDatabase } from "./open.js";
 
 const pct = (x: number | undefined) => (x === undefined ? "-" : `${(x * 100).toFixed(1)} %`);
 

@@ -1,7 +1,7 @@
-import type { Config } from "../config.js";
+import { type Config, loadConfig } from "../config.js";
 import { type Database, openDatabase } from "../db/database.js";
 import { migrate } from "../db/migrate.js";
-import type { Logger } from "../logger.js";
+import { createLogger, type Logger } from "../logger.js";
 import { createWakeups } from "../pubsub/wakeups.js";
 import type { Runtime } from "../runners/runtime.js";
 import { defaultTopics } from "../runners/topics.js";
@@ -39,4 +39,18 @@ export async function openRuntime(
       await database.close();
     },
   };
+}
+
+/** Opens (and migrates) the database for one command, runs `fn`, and closes it whatever happens. */
+export async function withDatabase<T>(
+  databaseUrl: string | undefined,
+  fn: (database: Database) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig(process.env, { DATABASE_URL: databaseUrl });
+  const database = await openMigrated(config, createLogger(config.logLevel));
+  try {
+    return await fn(database);
+  } finally {
+    await database.close();
+  }
 }
