@@ -1,8 +1,8 @@
 /**
  * From SVM decision values to probabilities, and from probabilities to
  * per-label decision thresholds — both fitted on held-out decision values
- * (see `heldOut` in model.ts), never on the ones the model was trained on,
- * which sit at the margin by construction and would look overconfident.
+ * (see `heldOutDecisions` in train.ts), never on those of the training rows,
+ * which the SVM has pushed to its margin and which would look overconfident.
  *
  * Single-label models use a softmax over all labels' decision values with
  * one fitted temperature: the labels compete, the probabilities sum to 1,

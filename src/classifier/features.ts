@@ -27,10 +27,8 @@ export interface FeatureConfig {
   /** Character n-gram lengths (charMax 0: none). */
   charMin: number;
   charMax: number;
-  /** Keep features seen in at least this many training texts… */
+  /** Keep features seen in at least this many training texts. */
   minDf: number;
-  /** …and in at most this share of them: the commonest n-grams say little and cost the most. */
-  maxDfShare: number;
   /** 1 + log(tf) instead of tf. */
   sublinearTf: boolean;
   wordWeight: number;
@@ -45,7 +43,6 @@ export const DEFAULT_FEATURES: FeatureConfig = {
   charMin: 2,
   charMax: 5,
   minDf: 2,
-  maxDfShare: 1,
   sublinearTf: true,
   wordWeight: 1,
   pairWeight: 1,
@@ -226,14 +223,13 @@ export class FeatureSpace {
     });
 
     const slotFeature = new Int32Array(slotCount).fill(-1);
-    const maxDf = config.maxDfShare * texts.length;
     const keys: number[] = [];
     const idf: number[] = [];
     const blockEnds: number[] = [];
     for (let block = 0; block < BLOCKS; block++) {
       for (let slot = 0; slot < slotCount; slot++) {
         const count = df[slot] as number;
-        if (slotBlock[slot] !== block || count < config.minDf || count > maxDf) continue;
+        if (slotBlock[slot] !== block || count < config.minDf) continue;
         slotFeature[slot] = keys.length;
         keys.push(slotKey[slot] as number);
         // scikit-learn's smoothed IDF.

@@ -29,16 +29,15 @@ export function hashString(seed: number, text: string): number {
 }
 
 /**
- * An open-addressing map from int32 keys to int32 values; remembers
- * insertion order. Keys are expected to be hashes already (`mix`), so their
- * low bits index the table directly.
+ * An open-addressing map from int32 keys to int32 values. Keys are expected
+ * to be hashes already (`mix`), so their low bits index the table directly.
  */
 export class IntMap {
   private keys: Int32Array;
   private values: Int32Array;
   private used: Uint8Array;
   private mask: number;
-  private order: number[] = [];
+  private count = 0;
 
   constructor(expected = 1024) {
     let capacity = 16;
@@ -50,12 +49,7 @@ export class IntMap {
   }
 
   get size(): number {
-    return this.order.length;
-  }
-
-  /** Keys in the order they were first inserted. */
-  insertionOrder(): readonly number[] {
-    return this.order;
+    return this.count;
   }
 
   get(key: number, missing = -1): number {
@@ -71,28 +65,20 @@ export class IntMap {
     this.values[this.slotFor(key)] = value;
   }
 
-  /** Adds `delta` to the key's value (0 if absent); returns the new value. */
-  add(key: number, delta: number): number {
-    const slot = this.slotFor(key);
-    const value = (this.values[slot] as number) + delta;
-    this.values[slot] = value;
-    return value;
-  }
-
   private slotFor(key: number): number {
     let slot = key & this.mask;
     while (this.used[slot] === 1) {
       if (this.keys[slot] === key) return slot;
       slot = (slot + 1) & this.mask;
     }
-    if ((this.order.length + 1) * 2 > this.mask + 1) {
+    if ((this.count + 1) * 2 > this.mask + 1) {
       this.grow();
       return this.slotFor(key);
     }
     this.used[slot] = 1;
     this.keys[slot] = key;
     this.values[slot] = 0;
-    this.order.push(key);
+    this.count++;
     return slot;
   }
 

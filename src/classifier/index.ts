@@ -7,7 +7,7 @@
  * n-grams (normalize.ts, features.ts) → TF-IDF → one linear SVM per label by
  * dual coordinate descent (svm.ts) → softmax (single-label) or Platt
  * (multi-label) calibration and per-label F1-optimal thresholds fitted on
- * held-out decision values (calibration.ts, model.ts) → a compact binary
+ * held-out decision values (calibration.ts, train.ts) → a compact binary
  * format (serialize.ts). Metrics are defined in metrics.ts.
  */
 

@@ -34,10 +34,11 @@ function matrix(rows: number[][]): Matrix {
   };
 }
 
-function decision(weights: Float64Array, x: Matrix, i: number, c: number, L: number): number {
-  let f = weights[x.columns * L + c] as number;
+/** Row i's decision value for label c, straight from the weights (rows padded to `stride`). */
+function decision(weights: Float64Array, x: Matrix, i: number, c: number, stride: number): number {
+  let f = weights[x.columns * stride + c] as number;
   for (let k = x.start[i] as number; k < (x.start[i + 1] as number); k++) {
-    f += (x.values[k] as number) * (weights[(x.ids[k] as number) * L + c] as number);
+    f += (x.values[k] as number) * (weights[(x.ids[k] as number) * stride + c] as number);
   }
   return f;
 }
@@ -67,7 +68,7 @@ describe("trainOneVsRest", () => {
   it("separates a separable problem", () => {
     for (let i = 0; i < rows.length; i++) {
       for (let c = 0; c < L; c++) {
-        const f = decision(model.weights, x, i, c, L);
+        const f = decision(model.weights, x, i, c, model.stride);
         if (positive[i * L + c] === 1) expect(f).toBeGreaterThan(0);
         else expect(f).toBeLessThan(0);
       }
@@ -80,7 +81,7 @@ describe("trainOneVsRest", () => {
       for (let c = 0; c < L; c++) {
         const y = positive[i * L + c] === 1 ? 1 : -1;
         const a = model.alpha[i * L + c] as number;
-        const gradient = y * decision(model.weights, x, i, c, L) - 1 + a * diag;
+        const gradient = y * decision(model.weights, x, i, c, model.stride) - 1 + a * diag;
         expect(a).toBeGreaterThanOrEqual(0);
         if (a > 0) expect(Math.abs(gradient)).toBeLessThan(1e-3);
         else expect(gradient).toBeGreaterThan(-1e-3);
@@ -95,6 +96,7 @@ describe("trainOneVsRest", () => {
       weights: model.weights.slice(),
       alpha: model.alpha.slice(),
       labels: L,
+      stride: model.stride,
     });
     for (let k = 0; k < warm.weights.length; k++) {
       expect(warm.weights[k]).toBeCloseTo(model.weights[k] as number, 3);
@@ -105,7 +107,7 @@ describe("trainOneVsRest", () => {
 describe("LabelWeights", () => {
   it("rounds to 8 bits per label and scores like the dense product", () => {
     const dense = Float64Array.from([0.5, -2, 0.001, 1, -0.25, 0]);
-    const w = LabelWeights.quantize(dense, [0.1, -0.1], 2, 8);
+    const w = LabelWeights.quantize(dense, [0.1, -0.1], 2);
     expect(w.scales[0]).toBeCloseTo(0.5 / 127, 12);
     expect(w.scales[1]).toBeCloseTo(2 / 127, 12);
     expect(w.weight(1, 0)).toBe(0); // 0.001 is below half a step

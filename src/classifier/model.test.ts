@@ -113,6 +113,25 @@ describe("TextClassifier.train", () => {
     expect(() => TextClassifier.train([{ text: "a", labels: "x" } as never])).toThrow(/labels/);
   });
 
+  it("trains on tiny data sets", () => {
+    const two = TextClassifier.train([
+      { text: "refund please", labels: ["refund"] },
+      { text: "where is my parcel", labels: ["delivery"] },
+    ]);
+    expect(two.info.multiLabel).toBe(false);
+    expect(two.scores("refund")).toHaveLength(2);
+    const one = TextClassifier.train([{ text: "refund my parcel", labels: ["refund", "delivery"] }]);
+    expect(one.info.multiLabel).toBe(true);
+    expect(one.info.labels).toEqual(["delivery", "refund"]);
+    for (const s of one.scores("refund")) expect(Number.isFinite(s.confidence)).toBe(true);
+    const duplicates = TextClassifier.train([
+      { text: "a b", labels: ["x", "x"] },
+      { text: "c d", labels: ["y"] },
+      { text: "", labels: ["y"] },
+    ]);
+    expect(duplicates.info.multiLabel).toBe(false);
+  });
+
   it("copes with texts that have no known features", () => {
     for (const text of ["", "???", "zzzz qqqq", "😀"]) {
       const scores = singleModel.scores(text);

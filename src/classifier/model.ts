@@ -30,13 +30,18 @@ export class TextClassifier {
   readonly info: ModelInfo;
   /** @internal */
   readonly parts: ModelParts;
+  // Scratch reused by every call (they are synchronous, so never shared):
   private readonly row: Sparse = emptySparse();
   private readonly buffer: Float64Array;
+  private readonly occurrences = new Occurrences();
+  /** For each feature, its position in `row` (-1 when absent); reset after use. */
+  private readonly position: Int32Array;
 
   /** @internal Use train() or deserialize(). */
   constructor(parts: ModelParts) {
     this.parts = parts;
     this.buffer = new Float64Array(parts.labels.length);
+    this.position = new Int32Array(parts.space.size).fill(-1);
     // fromEntries defines own properties, so that even a label "__proto__" is a key.
     const thresholds = Object.fromEntries(
       parts.labels.map((label, c) => [label, parts.thresholds[c] as number]),
@@ -88,7 +93,7 @@ export class TextClassifier {
   predict(text: string): Prediction[] {
     const trace: Trace = {
       words: { words: [], source: [], start: [], end: [] },
-      occurrences: new Occurrences(),
+      occurrences: this.occurrences,
     };
     const p = this.probabilities(text, trace);
     const { labels, thresholds, multiLabel } = this.parts;
@@ -112,19 +117,22 @@ export class TextClassifier {
   /** Per occurrence: its feature's value in the vector, split evenly over the feature's occurrences. */
   private shares(trace: Trace): Float64Array {
     const { occurrences } = trace;
-    const value = new Map<number, number>();
-    for (let k = 0; k < this.row.size; k++)
-      value.set(this.row.ids[k] as number, this.row.values[k] as number);
-    const count = new Map<number, number>();
+    const { row, position } = this;
+    const count = new Int32Array(row.size);
+    for (let k = 0; k < row.size; k++) position[row.ids[k] as number] = k;
     for (let k = 0; k < occurrences.size; k++) {
       const feature = occurrences.feature[k] as number;
-      count.set(feature, (count.get(feature) ?? 0) + 1);
+      if (feature >= 0)
+        count[position[feature] as number] = (count[position[feature] as number] as number) + 1;
     }
     const shares = new Float64Array(occurrences.size);
     for (let k = 0; k < occurrences.size; k++) {
       const feature = occurrences.feature[k] as number;
-      if (feature >= 0) shares[k] = (value.get(feature) ?? 0) / (count.get(feature) as number);
+      if (feature < 0) continue;
+      const at = position[feature] as number;
+      shares[k] = (row.values[at] as number) / (count[at] as number);
     }
+    for (let k = 0; k < row.size; k++) position[row.ids[k] as number] = -1;
     return shares;
   }
 

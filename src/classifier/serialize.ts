@@ -2,32 +2,30 @@
  * The model's binary format, version 1:
  *
  *   "RLTC"  magic (4 bytes)
- *   u8      format version
+ *   u8      format version (1)
  *   …       zlib (deflate) stream of the body; its Adler-32 catches corruption
  *
- * Body, little-endian:
- *   u32     byte length of the JSON header that follows
- *   JSON    labels, flags, feature configuration, calibration, thresholds,
- *           weight scales and array lengths
+ * Body:
+ *   u32 LE  byte length of the JSON header that follows
+ *   JSON    labels, flags, feature configuration and block sizes, calibration,
+ *           thresholds, biases and weight scales (doubles print round-trip
+ *           exactly in JSON)
  *   (pad)   zeros up to a multiple of 4 bytes
- *   i32[d]  feature keys (hashes; see hash.ts)
- *   f32[d]  IDF of each feature
- *   f32[L]  bias of each label
- *   w[d·L]  weights, feature-major, as i8 or i16 multiples of the label's
- *           scale, or as f32
+ *   i32[d]  feature keys (hashes; see hash.ts), little-endian
+ *   f32[d]  IDF of each feature, little-endian
+ *   i8[d·L] weights, feature-major (see weights.ts)
  *
- * Numbers in the JSON are doubles printed round-trip exactly, and the weights
- * in memory are already the stored ones (model.ts rounds them at training),
- * so a deserialized model gives bit-identical scores. Everything read is
- * checked, so a corrupt or foreign blob throws instead of making a model that
- * fails later.
+ * The in-memory model holds exactly these numbers (IDF as float32, weights
+ * as int8), so a deserialized model gives bit-identical scores. Everything
+ * read is checked, so a corrupt or foreign blob throws here instead of
+ * making a model that fails later.
  */
 
 import { deflateSync, inflateSync } from "node:zlib";
 import type { Calibration } from "./calibration.js";
 import { BLOCKS, type FeatureConfig, FeatureSpace } from "./features.js";
 import type { ModelParts } from "./model.js";
-import { LabelWeights, type WeightBits } from "./weights.js";
+import { LabelWeights } from "./weights.js";
 
 const MAGIC = [0x52, 0x4c, 0x54, 0x43]; // "RLTC"
 const VERSION = 1;
@@ -41,14 +39,15 @@ interface Header {
   blockEnds: number[];
   calibration: { kind: "softmax"; scale: number } | { kind: "platt"; a: number[]; b: number[] };
   thresholds: number[];
-  weightBits: WeightBits;
+  weightBits: 8;
   scales: number[];
+  bias: number[];
 }
 
 export function encodeModel(parts: ModelParts): Uint8Array {
   const L = parts.labels.length;
   const d = parts.space.size;
-  const calibration = parts.calibration;
+  const { calibration, weights } = parts;
   const header: Header = {
     labels: parts.labels,
     multiLabel: parts.multiLabel,
@@ -61,35 +60,20 @@ export function encodeModel(parts: ModelParts): Uint8Array {
         ? calibration
         : { kind: "platt", a: Array.from(calibration.a), b: Array.from(calibration.b) },
     thresholds: Array.from(parts.thresholds),
-    weightBits: parts.weights.bits,
-    scales: Array.from(parts.weights.scales),
+    weightBits: 8,
+    scales: Array.from(weights.scales),
+    bias: Array.from(weights.bias),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const headerEnd = align4(4 + json.length);
-  const bits = parts.weights.bits;
-  const scales = parts.weights.scales;
-  const weightBytes = (d * L * bits) / 8;
-  const body = new Uint8Array(headerEnd + 4 * d + 4 * d + 4 * L + weightBytes);
+  const offset = align4(4 + json.length);
+  const body = new Uint8Array(offset + 8 * d + d * L);
   const view = new DataView(body.buffer);
   view.setUint32(0, json.length, true);
   body.set(json, 4);
-  let at = headerEnd;
+  let at = offset;
   for (let j = 0; j < d; j++, at += 4) view.setInt32(at, parts.space.keys[j] as number, true);
   for (let j = 0; j < d; j++, at += 4) view.setFloat32(at, parts.space.idf[j] as number, true);
-  for (let c = 0; c < L; c++, at += 4) view.setFloat32(at, parts.weights.bias[c] as number, true);
-  const weights = parts.weights.dense;
-  if (bits === 32) {
-    for (let k = 0; k < weights.length; k++, at += 4) view.setFloat32(at, weights[k] as number, true);
-  } else {
-    for (let k = 0; k < weights.length; k++) {
-      const q = Math.round((weights[k] as number) / (scales[k % L] as number));
-      if (bits === 8) view.setInt8(at++, q);
-      else {
-        view.setInt16(at, q, true);
-        at += 2;
-      }
-    }
-  }
+  body.set(new Uint8Array(weights.quantized.buffer, weights.quantized.byteOffset, d * L), at);
   const packed = deflateSync(body, { level: 6 });
   const out = new Uint8Array(5 + packed.length);
   out.set(MAGIC, 0);
@@ -123,7 +107,7 @@ function checkFeatures(f: unknown): asserts f is FeatureConfig {
   }
   for (const key of ["stem", "sublinearTf"])
     check(typeof c[key] === "boolean", `feature setting ${key} invalid`);
-  for (const key of ["maxDfShare", "wordWeight", "pairWeight", "charWeight"]) {
+  for (const key of ["wordWeight", "pairWeight", "charWeight"]) {
     check(isFiniteNumber(c[key]) && (c[key] as number) >= 0, `feature setting ${key} invalid`);
   }
   check(
@@ -175,8 +159,9 @@ function readHeader(body: Uint8Array): { header: Header; offset: number } {
       "calibration invalid",
     );
   check(numbers(h.thresholds, L) && h.thresholds.every((t) => t >= 0 && t <= 1), "thresholds invalid");
-  check(h.weightBits === 8 || h.weightBits === 16 || h.weightBits === 32, "weight format invalid");
-  check(numbers(h.scales, L) && h.scales.every((s) => s > 0 || h.weightBits === 32), "weight scales invalid");
+  check(h.weightBits === 8, "weight format invalid");
+  check(numbers(h.scales, L) && h.scales.every((s) => s > 0), "weight scales invalid");
+  check(numbers(h.bias, L), "biases invalid");
   return { header: h as unknown as Header, offset: align4(4 + length) };
 }
 
@@ -193,8 +178,7 @@ export function decodeModel(bytes: Uint8Array): ModelParts {
   const { header, offset } = readHeader(body);
   const L = header.labels.length;
   const d = header.featureCount;
-  const expected = offset + 8 * d + 4 * L + (d * L * header.weightBits) / 8;
-  check(body.length === expected, "model data has the wrong length");
+  check(body.length === offset + 8 * d + d * L, "model data has the wrong length");
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   let at = offset;
   const keys = new Int32Array(d);
@@ -205,24 +189,8 @@ export function decodeModel(bytes: Uint8Array): ModelParts {
     idf.every((v) => Number.isFinite(v) && v > 0),
     "IDF values invalid",
   );
-  const bias = new Float32Array(L);
-  for (let c = 0; c < L; c++, at += 4) bias[c] = view.getFloat32(at, true);
-  const weights = new Float32Array(d * L);
-  const scales = Float64Array.from(header.scales);
-  if (header.weightBits === 32) {
-    for (let k = 0; k < weights.length; k++, at += 4) weights[k] = view.getFloat32(at, true);
-  } else {
-    for (let k = 0; k < weights.length; k++) {
-      let q: number;
-      if (header.weightBits === 8) q = view.getInt8(at++);
-      else {
-        q = view.getInt16(at, true);
-        at += 2;
-      }
-      weights[k] = q * (scales[k % L] as number);
-    }
-  }
-  check(bias.every(Number.isFinite) && weights.every(Number.isFinite), "weights invalid");
+  const quantized = new Int8Array(d * L);
+  quantized.set(new Int8Array(body.buffer, body.byteOffset + at, d * L));
   const calibration: Calibration =
     header.calibration.kind === "softmax"
       ? { kind: "softmax", scale: header.calibration.scale }
@@ -231,14 +199,13 @@ export function decodeModel(bytes: Uint8Array): ModelParts {
           a: Float64Array.from(header.calibration.a),
           b: Float64Array.from(header.calibration.b),
         };
-  const parts: ModelParts = {
+  return {
     labels: header.labels,
     multiLabel: header.multiLabel,
     examples: header.examples,
     space: new FeatureSpace(header.features, keys, header.blockEnds, idf),
-    weights: new LabelWeights(L, header.weightBits, scales, weights, bias),
+    weights: new LabelWeights(L, quantized, Float64Array.from(header.scales), Float64Array.from(header.bias)),
     calibration,
     thresholds: Float64Array.from(header.thresholds),
   };
-  return parts;
 }

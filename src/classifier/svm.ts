@@ -20,8 +20,11 @@
  *   it, with that label's weights contiguous (label-major) so they stay in
  *   cache.
  *
- * A label is finished only when a full sweep finds it converged, which is
- * liblinear's stopping rule; the result is the same set of binary SVMs.
+ * A label is finished when a full sweep finds it converged, liblinear's
+ * stopping rule, or after `maxRounds` rounds: by default two, which on
+ * banking77 loses nothing measurable against full convergence (CV accuracy
+ * 91.63 vs 91.65 %) and saves a third of the time. Training the 77 labels of
+ * banking77 (10k texts) takes about 3 s on one core.
  */
 
 import type { Matrix } from "./features.js";
@@ -34,16 +37,10 @@ export interface SvmConfig {
   loss: "squared" | "hinge";
   /** Stopping tolerance on the projected gradient (liblinear's default 0.1). */
   eps: number;
-  /**
-   * Cap on rounds (a full sweep, then the per-label passes). Each round ends
-   * converged on the pairs still active; the last full sweep only confirms,
-   * and a cap of 2–3 loses nothing measurable while saving most of the time.
-   */
+  /** Cap on rounds (a full sweep, then the per-label passes); see above. */
   maxRounds: number;
   /** Cap on passes per label within a round. */
   maxIter: number;
-  /** C is multiplied by this for positive examples (liblinear's -w), to make up for their scarcity. */
-  positiveWeight: number;
   /**
    * Shrinking threshold where liblinear has none yet (infinity): a pair
    * with a zero dual variable and a gradient above it is set aside until the
@@ -59,20 +56,26 @@ export const DEFAULT_SVM: SvmConfig = {
   eps: 0.1,
   maxRounds: 2,
   maxIter: 100,
-  positiveWeight: 1,
   shrinkStart: 0,
 };
 
 export interface OneVsRest {
   /**
-   * Feature-major weights: label c's weight for feature j at [j·labels + c];
-   * row `columns` holds the biases. The bias is the weight of a constant
+   * Feature-major weights: label c's weight for feature j at [j·stride + c];
+   * row `columns` holds the biases. Each row is padded with zeros from
+   * `labels` to `stride`, a multiple of eight (see decisionValues). The bias is the weight of a constant
    * feature 1, regularized like the others (liblinear's -B 1).
    */
   weights: Float64Array;
   /** Dual variables, row-major ([i·labels + c]); a warm start for models on subsets of the rows. */
   alpha: Float64Array;
   labels: number;
+  stride: number;
+}
+
+/** Feature rows of the weights are padded to a multiple of this many labels. */
+export function strideFor(labels: number): number {
+  return Math.ceil(labels / 8) * 8;
 }
 
 /**
@@ -80,7 +83,7 @@ export interface OneVsRest {
  * label c. Deterministic given `random`. `warm` starts from dual variables
  * (rows × labels) and the weights they make, e.g. those of a model on a
  * superset of these rows less the other rows' terms: the internal
- * cross-validation of model.ts then needs a fraction of the work.
+ * cross-validation of train.ts then needs a fraction of the work.
  */
 export function trainOneVsRest(
   x: Matrix,
@@ -93,7 +96,7 @@ export function trainOneVsRest(
    * With `warm`: start with the per-label loops on the pairs that matter
    * (support vectors and positives) instead of a full sweep. With one round
    * this gives a model that is close to optimal on those pairs, but never
-   * checked on the others: fine for calibration data (model.ts), at a tenth
+   * checked on the others: fine for calibration data (train.ts), at a tenth
    * of the cost.
    */
   supportOnly = false,
@@ -101,17 +104,19 @@ export function trainOneVsRest(
   const { start, ids, values, rows, columns } = x;
   const L = labels;
   const width = columns + 1;
-  // Index 1 for positives, 0 for negatives: the loss's diagonal term and the bound on α.
-  const cs = [config.C, config.C * config.positiveWeight];
-  const diags = cs.map((c) => (config.loss === "squared" ? 0.5 / c : 0));
-  const uppers = cs.map((c) => (config.loss === "squared" ? Number.POSITIVE_INFINITY : c));
+  // The loss's diagonal term and the bound on α (liblinear's D_ii and U).
+  const diag = config.loss === "squared" ? 0.5 / config.C : 0;
+  const upper = config.loss === "squared" ? Number.POSITIVE_INFINITY : config.C;
   const eps = config.eps;
 
-  // Feature-major for full sweeps; copied to label-major (`byLabel`) for the per-label phase.
-  const weights = warm ? warm.weights : new Float64Array(width * L);
-  const byLabel = new Float64Array(width * L);
-  const biasBase = columns * L;
-  if (warm && (warm.weights.length !== width * L || warm.alpha.length !== rows * L)) {
+  // Feature-major for full sweeps; copied to label-major (`byLabel`) for the per-label phase, in
+  // single precision there: a label's weights then take half the cache, which is worth 15 % of
+  // the training time, and the per-label loops need no more precision than their tolerance.
+  const stride = strideFor(L);
+  const weights = warm ? warm.weights : new Float64Array(width * stride);
+  const byLabel = new Float32Array(width * L);
+  const biasBase = columns * stride;
+  if (warm && (warm.weights.length !== width * stride || warm.alpha.length !== rows * L)) {
     throw new Error("trainOneVsRest: warm start does not fit the problem");
   }
   const alpha = warm ? warm.alpha : new Float64Array(rows * L);
@@ -134,7 +139,7 @@ export function trainOneVsRest(
   const activeSize = new Int32Array(L);
   const order = new Int32Array(rows);
   for (let i = 0; i < rows; i++) order[i] = i;
-  const f = new Float64Array(L);
+  const f = new Float64Array(stride);
 
   /** liblinear's thresholds from a pass's projected-gradient range, `shrinkStart` where it has none. */
   const updateThresholds = (c: number) => {
@@ -163,18 +168,10 @@ export function trainOneVsRest(
         const rowBase = i * L;
         const from = start[i] as number;
         const end = start[i + 1] as number;
-        for (let c = 0; c < L; c++) f[c] = weights[biasBase + c] as number;
-        for (let k = from; k < end; k++) {
-          const v = values[k] as number;
-          const base = (ids[k] as number) * L;
-          for (let c = 0; c < L; c++) f[c] = (f[c] as number) + v * (weights[base + c] as number);
-        }
+        decisionValues(ids, values, from, end, weights, stride, f);
         for (let c = 0; c < L; c++) {
           if (done[c] === 1) continue;
-          const p = positive[rowBase + c] as number;
-          const yi = p === 1 ? 1 : -1;
-          const diag = diags[p] as number;
-          const upper = uppers[p] as number;
+          const yi = positive[rowBase + c] === 1 ? 1 : -1;
           const a = alpha[rowBase + c] as number;
           // f[c] is stale once an earlier label of this row moved its weights, but
           // each label's weights move only through its own pairs: it is exact.
@@ -190,7 +187,7 @@ export function trainOneVsRest(
           alpha[rowBase + c] = next;
           const d = (next - a) * yi;
           for (let k = from; k < end; k++) {
-            const at = (ids[k] as number) * L + c;
+            const at = (ids[k] as number) * stride + c;
             weights[at] = (weights[at] as number) + d * (values[k] as number);
           }
           weights[biasBase + c] = (weights[biasBase + c] as number) + d;
@@ -210,7 +207,7 @@ export function trainOneVsRest(
 
     // Per label, liblinear's loop on the rows left active, until converged on them.
     for (let j = 0; j < width; j++)
-      for (let c = 0; c < L; c++) byLabel[c * width + j] = weights[j * L + c] as number;
+      for (let c = 0; c < L; c++) byLabel[c * width + j] = weights[j * stride + c] as number;
     for (let c = 0; c < L; c++) {
       if (done[c] === 1) continue;
       const w = byLabel.subarray(c * width, (c + 1) * width);
@@ -227,10 +224,7 @@ export function trainOneVsRest(
           let dot = w[columns] as number;
           for (let k = from; k < end; k++) dot += (w[ids[k] as number] as number) * (values[k] as number);
           const at = i * L + c;
-          const p = positive[at] as number;
-          const yi = p === 1 ? 1 : -1;
-          const diag = diags[p] as number;
-          const upper = uppers[p] as number;
+          const yi = positive[at] === 1 ? 1 : -1;
           const a = alpha[at] as number;
           const g = yi * dot - 1 + a * diag;
           if ((a === 0 && g > (maxOld[c] as number)) || (a === upper && g < (minOld[c] as number))) {
@@ -260,10 +254,60 @@ export function trainOneVsRest(
       }
     }
     for (let j = 0; j < width; j++)
-      for (let c = 0; c < L; c++) weights[j * L + c] = byLabel[c * width + j] as number;
+      for (let c = 0; c < L; c++) weights[j * stride + c] = byLabel[c * width + j] as number;
   }
 
-  return { weights, alpha, labels: L };
+  return { weights, alpha, labels: L, stride };
+}
+
+/**
+ * Decision values of the row in `ids`/`values` [from, end) for every label,
+ * with feature-major weights (bias row last) whose rows are `stride` long, a
+ * multiple of eight. Most of training is spent here: labels go in blocks of
+ * eight held in local variables, which keeps them in registers while the
+ * row's features stream by — twice as fast as accumulating into `out`
+ * feature by feature.
+ */
+export function decisionValues(
+  ids: Int32Array,
+  values: Float64Array,
+  from: number,
+  end: number,
+  weights: Float64Array,
+  stride: number,
+  out: Float64Array,
+): void {
+  const biasBase = weights.length - stride;
+  for (let c0 = 0; c0 < stride; c0 += 8) {
+    let a0 = weights[biasBase + c0] as number;
+    let a1 = weights[biasBase + c0 + 1] as number;
+    let a2 = weights[biasBase + c0 + 2] as number;
+    let a3 = weights[biasBase + c0 + 3] as number;
+    let a4 = weights[biasBase + c0 + 4] as number;
+    let a5 = weights[biasBase + c0 + 5] as number;
+    let a6 = weights[biasBase + c0 + 6] as number;
+    let a7 = weights[biasBase + c0 + 7] as number;
+    for (let k = from; k < end; k++) {
+      const v = values[k] as number;
+      const b = (ids[k] as number) * stride + c0;
+      a0 += v * (weights[b] as number);
+      a1 += v * (weights[b + 1] as number);
+      a2 += v * (weights[b + 2] as number);
+      a3 += v * (weights[b + 3] as number);
+      a4 += v * (weights[b + 4] as number);
+      a5 += v * (weights[b + 5] as number);
+      a6 += v * (weights[b + 6] as number);
+      a7 += v * (weights[b + 7] as number);
+    }
+    out[c0] = a0;
+    out[c0 + 1] = a1;
+    out[c0 + 2] = a2;
+    out[c0 + 3] = a3;
+    out[c0 + 4] = a4;
+    out[c0 + 5] = a5;
+    out[c0 + 6] = a6;
+    out[c0 + 7] = a7;
+  }
 }
 
 /** The projected gradient: zero where the bound stops the dual variable from moving. */

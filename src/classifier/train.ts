@@ -18,9 +18,9 @@ import { assignFolds } from "./folds.js";
 import type { ModelParts } from "./model.js";
 import { toWords } from "./normalize.js";
 import { seeded } from "./random.js";
-import { DEFAULT_SVM, type OneVsRest, type SvmConfig, trainOneVsRest } from "./svm.js";
+import { DEFAULT_SVM, decisionValues, type OneVsRest, type SvmConfig, trainOneVsRest } from "./svm.js";
 import type { Example, TrainOptions } from "./types.js";
-import { LabelWeights, type WeightBits } from "./weights.js";
+import { LabelWeights } from "./weights.js";
 
 export interface TrainConfig {
   features: FeatureConfig;
@@ -46,8 +46,6 @@ export interface TrainConfig {
   defaultThreshold: number;
   /** Shrinkage of per-label thresholds toward the global one (see chooseThresholds). */
   thresholdShrink: number;
-  /** Bits per stored weight: 8 or 16 (with one scale per label), or 32 (float). */
-  weightBits: WeightBits;
 }
 
 export const DEFAULT_TRAIN: TrainConfig = {
@@ -60,7 +58,6 @@ export const DEFAULT_TRAIN: TrainConfig = {
   minThresholdPositives: 5,
   defaultThreshold: 0.5,
   thresholdShrink: 30,
-  weightBits: 8,
 };
 
 function validate(examples: readonly Example[]): void {
@@ -132,12 +129,10 @@ export function trainParts(
     fallback: config.defaultThreshold,
     shrink: config.thresholdShrink,
   });
-  const biasBase = x.columns * L;
   const weights = LabelWeights.quantize(
-    model.weights.subarray(0, biasBase),
-    model.weights.subarray(biasBase),
+    unpad(model, x.columns),
+    model.weights.subarray(x.columns * model.stride, x.columns * model.stride + L),
     L,
-    config.weightBits,
   );
   return { labels, multiLabel, examples: rows, space, weights, calibration, thresholds };
 }
@@ -189,13 +184,14 @@ function heldOutDecisions(
         if (a === 0) continue;
         const d = positive[i * L + c] === 1 ? -a : a;
         for (let k = x.start[i] as number; k < (x.start[i + 1] as number); k++) {
-          const at = (x.ids[k] as number) * L + c;
+          const at = (x.ids[k] as number) * model.stride + c;
           weights[at] = (weights[at] as number) + d * (x.values[k] as number);
         }
-        weights[x.columns * L + c] = (weights[x.columns * L + c] as number) + d;
+        const bias = x.columns * model.stride + c;
+        weights[bias] = (weights[bias] as number) + d;
       }
     }
-    const warm = { weights, alpha, labels: L };
+    const warm = { weights, alpha, labels: L, stride: model.stride };
     const foldModel = trainOneVsRest(
       selectRows(x, trainRows),
       sub,
@@ -206,26 +202,37 @@ function heldOutDecisions(
       config.heldOutSupportOnly,
     );
     const out = decisions.subarray(at * L, (at + testRows.length) * L);
-    decideAll(selectRows(x, testRows), foldModel.weights, L, out);
+    decideAll(selectRows(x, testRows), foldModel, out);
     at += testRows.length;
   }
   return { rows, decisions };
 }
 
 /** Decision values of every row of a matrix (row-major, rows × labels). */
-function decideAll(x: Matrix, weights: ArrayLike<number>, labels: number, out: Float64Array): void {
-  const biasBase = x.columns * labels;
+function decideAll(x: Matrix, model: OneVsRest, out: Float64Array): void {
+  const L = model.labels;
+  const row = new Float64Array(model.stride);
   for (let i = 0; i < x.rows; i++) {
-    const base = i * labels;
-    for (let c = 0; c < labels; c++) out[base + c] = weights[biasBase + c] as number;
-    const end = x.start[i + 1] as number;
-    for (let k = x.start[i] as number; k < end; k++) {
-      const v = x.values[k] as number;
-      const at = (x.ids[k] as number) * labels;
-      for (let c = 0; c < labels; c++)
-        out[base + c] = (out[base + c] as number) + v * (weights[at + c] as number);
-    }
+    decisionValues(
+      x.ids,
+      x.values,
+      x.start[i] as number,
+      x.start[i + 1] as number,
+      model.weights,
+      model.stride,
+      row,
+    );
+    out.set(row.subarray(0, L), i * L);
   }
+}
+
+/** The feature weights without the padding of each row, and without the bias row. */
+function unpad(model: OneVsRest, columns: number): Float64Array {
+  const L = model.labels;
+  const out = new Float64Array(columns * L);
+  for (let j = 0; j < columns; j++)
+    out.set(model.weights.subarray(j * model.stride, j * model.stride + L), j * L);
+  return out;
 }
 
 function selectRows(x: Matrix, rows: readonly number[]): Matrix {
