@@ -178,8 +178,8 @@ describe.each(BACKENDS)("labeling on %s", (backend) => {
           const outcome = await real.handle(messages, context);
           return {
             ...outcome,
-            async commit(trx, acked) {
-              await outcome.commit(trx, acked);
+            async commit(trx, acked, jobs) {
+              await outcome.commit(trx, acked, jobs);
               if (crash) throw new Error("simulated crash after the label writes, before commit");
             },
           };

@@ -9,9 +9,11 @@ import { openSqlite } from "./sqlite.js";
 /** A Kysely handle or a transaction on it: every write takes one, so callers can share a commit. */
 export type Executor = Kysely<Schema>;
 
+export type Dialect = "sqlite" | "postgres";
+
 /** The small contract each backend fulfils; everything else is Kysely queries shared by both. */
 export interface Database {
-  dialect: "sqlite" | "postgres";
+  dialect: Dialect;
   db: Kysely<Schema>;
   /** Where the data lives, safe to log (no password). */
   description: string;

@@ -1,7 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, SqliteDriver } from "kysely";
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  Kysely,
+  type SqliteDatabase,
+  SqliteDialect,
+  SqliteDriver,
+} from "kysely";
 import type { Database } from "./database.js";
 import type { Schema } from "./schema.js";
 
@@ -34,14 +41,43 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
+/** Prepared statements kept per SQL text, least recently used dropped first. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * better-sqlite3 as Kysely sees it, with its prepared statements kept: Kysely
+ * prepares every query anew, and parsing and planning (a batch's statements
+ * carry up to 10,000 parameters) cost ~4 % of a bulk re-label's CPU and more
+ * of small HTTP requests. The same SQL text gets the same statement back;
+ * better-sqlite3 statements are reusable, and nothing here streams, so none
+ * is ever in use twice at once.
+ */
+function withStatementCache(raw: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (statement) statements.delete(sql);
+      else statement = raw.prepare(sql);
+      statements.set(sql, statement);
+      if (statements.size > STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value as string);
+      return statement;
+    },
+  };
+}
+
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #raw: BetterSqlite3.Database;
+  readonly #cached: SqliteDatabase;
   constructor(raw: BetterSqlite3.Database) {
-    super({ database: raw });
+    const cached = withStatementCache(raw);
+    super({ database: cached });
     this.#raw = raw;
+    this.#cached = cached;
   }
   override createDriver() {
-    return new ImmediateSqliteDriver({ database: this.#raw }, this.#raw);
+    return new ImmediateSqliteDriver({ database: this.#cached }, this.#raw);
   }
 }
 
@@ -53,6 +89,10 @@ export function openSqlite(path: string): Database {
   raw.pragma("foreign_keys = ON");
   // 32 MiB of page cache instead of SQLite's 2 MiB: bulk re-labeling walks big indexes.
   raw.pragma("cache_size = -32768");
+  // Checkpoint every ~40 MiB of WAL instead of 4 MiB: a page a bulk job dirties in
+  // many commits (index pages, mostly) is copied into the database once per
+  // checkpoint, not once per 4 MiB. Measured: commit time of a 100k re-label 2.6 → 1.1 s.
+  raw.pragma("wal_autocheckpoint = 10000");
   const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect(raw) });
   return {
     dialect: "sqlite",

@@ -95,7 +95,7 @@ const ROW_PARAMS = 11;
  * a person removed.
  */
 export function diffLabels(
-  current: Label[],
+  current: readonly Pick<Label, "name" | "source">[],
   assignments: LabelAssignment[],
   removedByPeople: ReadonlySet<string> = new Set(),
 ): { diff: LabelDiff; after: LabelAssignment[] } {
@@ -113,11 +113,36 @@ export function diffLabels(
   };
 }
 
+/** The names and sources of the current labels of many items: what a diff needs, no evidence to parse. */
+async function labelSources(
+  ex: Executor,
+  itemType: ItemType,
+  ids: string[],
+): Promise<Map<string, Pick<Label, "name" | "source">[]>> {
+  const result = new Map<string, Pick<Label, "name" | "source">[]>();
+  for (const part of chunks([...new Set(ids)])) {
+    const rows = await ex
+      .selectFrom("label_assignments")
+      .select(["item_id", "label", "source"])
+      .where("item_type", "=", itemType)
+      .where("item_id", "in", part)
+      .execute();
+    for (const r of rows) {
+      const labels = result.get(r.item_id) ?? [];
+      labels.push({ name: r.label, source: r.source });
+      result.set(r.item_id, labels);
+    }
+  }
+  return result;
+}
+
 /**
- * Replaces the analyzer-made labels of each item with its new assignments,
- * set-based (a delete and an insert per item type and chunk), and returns
- * what changed per item. Manual labels are never touched, and a rule never
- * adds a label a person already set.
+ * Replaces the analyzer-made labels of each item with its new assignments and
+ * returns what changed per item. Set-based: per item type and chunk, one
+ * upsert of every new assignment (a label that stays is updated in place, so
+ * its index entries are left alone), and one delete per label that some items
+ * lost. Manual labels are never touched, and a rule never adds a label a
+ * person already set (nor one set concurrently: the upsert skips manual rows).
  */
 export async function applyAnalysis(
   trx: Executor,
@@ -125,20 +150,27 @@ export async function applyAnalysis(
   now = Date.now(),
 ): Promise<LabelDiff[]> {
   const diffs: LabelDiff[] = [];
+  const positions = new Map(results.map((r, i) => [r, i]));
   for (const itemType of ["conversation", "note"] as const) {
     const ofType = results.filter((r) => r.itemType === itemType);
     if (ofType.length === 0) continue;
     const ids = ofType.map((r) => r.itemId);
-    const current = await labelsOf(trx, itemType, ids);
+    const current = await labelSources(trx, itemType, ids);
     const removed = await removedByPeople(trx, itemType, ids);
     const rows = [];
+    const lost = new Map<string, string[]>();
     for (const result of ofType) {
       const { diff, after } = diffLabels(
         current.get(result.itemId) ?? [],
         result.assignments,
         removed.get(result.itemId),
       );
-      diffs[results.indexOf(result)] = diff;
+      diffs[positions.get(result) as number] = diff;
+      for (const name of diff.removed) {
+        const items = lost.get(name) ?? [];
+        items.push(result.itemId);
+        lost.set(name, items);
+      }
       for (const a of after) {
         rows.push({
           item_type: itemType,
@@ -155,16 +187,38 @@ export async function applyAnalysis(
         });
       }
     }
-    for (const ids of chunks(ofType.map((r) => r.itemId))) {
+    for (const [label, itemIds] of lost) {
+      for (const part of chunks(itemIds)) {
+        await trx
+          .deleteFrom("label_assignments")
+          .where("label", "=", label)
+          .where("item_type", "=", itemType)
+          .where("item_id", "in", part)
+          .where("source", "!=", "manual")
+          .execute();
+      }
+    }
+    for (const part of chunks(rows, ROW_PARAMS)) {
       await trx
-        .deleteFrom("label_assignments")
-        .where("item_type", "=", itemType)
-        .where("item_id", "in", ids)
-        .where("source", "!=", "manual")
+        .insertInto("label_assignments")
+        .values(part)
+        .onConflict((oc) =>
+          oc
+            .columns(["item_type", "item_id", "label"])
+            .doUpdateSet((eb) => ({
+              source: eb.ref("excluded.source"),
+              confidence: eb.ref("excluded.confidence"),
+              evidence: eb.ref("excluded.evidence"),
+              analyzer_version: eb.ref("excluded.analyzer_version"),
+              taxonomy_version: eb.ref("excluded.taxonomy_version"),
+              note_version: eb.ref("excluded.note_version"),
+              analyzed_at: eb.ref("excluded.analyzed_at"),
+              model_version: eb.ref("excluded.model_version"),
+            }))
+            .where("label_assignments.source", "!=", "manual"),
+        )
         .execute();
     }
-    for (const part of chunks(rows, ROW_PARAMS))
-      await trx.insertInto("label_assignments").values(part).execute();
   }
   return diffs;
 }

@@ -1,4 +1,4 @@
-import type { Database, Executor } from "../db/database.js";
+import type { Database, Dialect, Executor } from "../db/database.js";
 import type { Logger } from "../logger.js";
 import type { TopicRegistry } from "./registry.js";
 import type { Wakeups } from "./wakeups.js";
@@ -35,9 +35,14 @@ export interface BatchOutcome {
   /**
    * Writes the effects of `messages` (those still leased to this runner) in
    * the same transaction that acks them: effects and acks commit together.
+   * `jobs`: the reanalysis job each message served, if any (message id → job id).
    */
-  // biome-ignore lint/suspicious/noConfusingVoidType: most commits have nothing to report; void lets them say nothing
-  commit(trx: Executor, messages: ClaimedMessage[]): Promise<void | CommitResult>;
+  commit(
+    trx: Executor,
+    messages: ClaimedMessage[],
+    jobs: ReadonlyMap<number, number>,
+    // biome-ignore lint/suspicious/noConfusingVoidType: most commits have nothing to report; void lets them say nothing
+  ): Promise<void | CommitResult>;
   /** Messages that failed on their own, with why; the rest of the batch still commits. */
   failed?: Map<number, string>;
 }
@@ -62,9 +67,17 @@ export interface TopicDefinition {
   normalizeKey(ex: Executor, key: unknown): Promise<Record<string, unknown>>;
   maxAttempts: number;
   backoff: Backoff;
-  /** Messages per claim: small enough to finish well inside the lease. */
-  batchSize: number;
+  /**
+   * Messages per claim: small enough to finish well inside the lease. Per
+   * backend where they differ: on SQLite each commit pays an fsync, so bigger
+   * batches; on PostgreSQL concurrent runners share the work, so smaller ones.
+   */
+  batchSize: number | Readonly<Record<Dialect, number>>;
   handle(messages: ClaimedMessage[], context: HandlerContext): Promise<BatchOutcome>;
+}
+
+export function batchSizeOf(topic: TopicDefinition, dialect: Dialect): number {
+  return typeof topic.batchSize === "number" ? topic.batchSize : topic.batchSize[dialect];
 }
 
 /** Equal keys must be equal strings for dedup: fields sorted, no whitespace. */

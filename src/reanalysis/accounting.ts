@@ -26,29 +26,46 @@ interface JobTally {
   labels: Map<string, { added: number; removed: number }>;
 }
 
-export async function settle(trx: Executor, settlement: Settlement, now = Date.now()): Promise<void> {
+export interface Wait {
+  job_id: number;
+  message_id: number;
+}
+
+/** The jobs that waited on these messages, which no longer wait on them. */
+export async function releaseWaits(trx: Executor, messageIds: number[]): Promise<Wait[]> {
+  const waits: Wait[] = [];
+  for (const part of chunks(messageIds)) {
+    waits.push(
+      ...(await trx
+        .deleteFrom("reanalysis_job_messages")
+        .where("message_id", "in", part)
+        .returning(["job_id", "message_id"])
+        .execute()),
+    );
+  }
+  return waits;
+}
+
+/**
+ * Counts messages that reached a final state for the jobs that waited on
+ * them. `waits`: those jobs, if the caller already released them.
+ */
+export async function settle(
+  trx: Executor,
+  settlement: Settlement,
+  now = Date.now(),
+  waits?: Wait[],
+): Promise<void> {
   const outcome = new Map<number, "done" | "skipped" | "failed">();
   for (const id of settlement.done ?? []) outcome.set(id, "done");
   for (const id of settlement.skipped ?? []) outcome.set(id, "skipped");
   for (const id of settlement.failed ?? []) outcome.set(id, "failed");
   if (outcome.size === 0) return;
-  const ids = [...outcome.keys()];
-  const links: { job_id: number; message_id: number }[] = [];
-  for (const part of chunks(ids)) {
-    links.push(
-      ...(await trx
-        .selectFrom("reanalysis_job_messages")
-        .selectAll()
-        .where("message_id", "in", part)
-        .execute()),
-    );
-  }
+  const links = waits ?? (await releaseWaits(trx, [...outcome.keys()]));
   if (links.length === 0) return;
 
   const tallies = new Map<number, JobTally>();
-  const messagesOf = new Map<number, number[]>();
   for (const link of links) {
-    messagesOf.set(link.job_id, [...(messagesOf.get(link.job_id) ?? []), link.message_id]);
     const tally = tallies.get(link.job_id) ?? {
       done: 0,
       skipped: 0,
@@ -84,10 +101,6 @@ export async function settle(trx: Executor, settlement: Settlement, now = Date.n
       }))
       .where("id", "=", jobId)
       .execute();
-    // Label history names the job that caused each run.
-    for (const part of chunks(messagesOf.get(jobId) ?? [])) {
-      await trx.updateTable("analysis_runs").set({ job_id: jobId }).where("message_id", "in", part).execute();
-    }
     const rows = [...t.labels].map(([label, c]) => ({
       job_id: jobId,
       label,
@@ -106,9 +119,6 @@ export async function settle(trx: Executor, settlement: Settlement, now = Date.n
         )
         .execute();
     }
-  }
-  for (const part of chunks(ids)) {
-    await trx.deleteFrom("reanalysis_job_messages").where("message_id", "in", part).execute();
   }
   await finishIdleJobs(trx, [...tallies.keys()], now);
 }

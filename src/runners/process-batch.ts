@@ -1,7 +1,7 @@
 import { transaction } from "../db/database.js";
 import { ack, type FailOutcome, fail } from "../pubsub/queue.js";
 import type { ClaimedMessage, HandlerContext, TopicDefinition } from "../pubsub/topic.js";
-import { settle } from "../reanalysis/accounting.js";
+import { releaseWaits, settle } from "../reanalysis/accounting.js";
 
 export interface BatchReport {
   succeeded: number;
@@ -64,16 +64,23 @@ export async function processBatch(
     const ok = messages.filter((m) => !outcome.failed?.has(m.id));
     const acked = await transaction(context.database, async (trx) => {
       const ids = await ack(trx, ok);
+      const waits = await releaseWaits(trx, [...ids]);
       const result = await outcome.commit(
         trx,
         ok.filter((m) => ids.has(m.id)),
+        new Map(waits.map((w) => [w.message_id, w.job_id])),
       );
       const skipped = new Set(result?.skipped ?? []);
-      await settle(trx, {
-        done: [...ids].filter((id) => !skipped.has(id)),
-        skipped: [...skipped],
-        changes: result?.changes ?? undefined,
-      });
+      await settle(
+        trx,
+        {
+          done: [...ids].filter((id) => !skipped.has(id)),
+          skipped: [...skipped],
+          changes: result?.changes ?? undefined,
+        },
+        Date.now(),
+        waits,
+      );
       return ids;
     });
     report.succeeded += acked.size;

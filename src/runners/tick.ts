@@ -1,6 +1,8 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { claim, pruneFinished, reapExpiredLeases } from "../pubsub/queue.js";
+import { claim } from "../pubsub/queue.js";
 import { backlog, nextDueInMs } from "../pubsub/stats.js";
+import { batchSizeOf } from "../pubsub/topic.js";
+import { housekeeping } from "./housekeeping.js";
 import { runBatch } from "./run-batch.js";
 import type { Runtime } from "./runtime.js";
 
@@ -46,8 +48,7 @@ export async function tick(runtime: Runtime, options: TickOptions = {}): Promise
   const maxMessages = Math.min(options.maxMessages ?? TICK_DEFAULTS.maxMessages, TICK_CAPS.maxMessages);
   const deadline = start + Math.min(options.maxMs ?? TICK_DEFAULTS.maxMs, TICK_CAPS.maxMs);
   const { database } = runtime;
-  await reapExpiredLeases(database);
-  await pruneFinished(database, runtime.retentionMs);
+  await housekeeping(runtime);
 
   const topics: Record<string, TopicTick> = {};
   for (const name of runtime.topics.names()) {
@@ -64,7 +65,7 @@ export async function tick(runtime: Runtime, options: TickOptions = {}): Promise
       const batch = await claim(
         database,
         topic.name,
-        Math.min(topic.batchSize, maxMessages - processed),
+        Math.min(batchSizeOf(topic, database.dialect), maxMessages - processed),
         runtime.leaseMs,
       );
       if (batch.length === 0) continue;

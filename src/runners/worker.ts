@@ -1,5 +1,7 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { claim, pruneFinished, reapExpiredLeases } from "../pubsub/queue.js";
+import { claim } from "../pubsub/queue.js";
+import { batchSizeOf } from "../pubsub/topic.js";
+import { housekeeping } from "./housekeeping.js";
 import { runBatch } from "./run-batch.js";
 import type { Runtime } from "./runtime.js";
 
@@ -38,8 +40,7 @@ export class RunnerPool {
   start(): void {
     if (this.#concurrency === 0) return;
     this.#unsubscribe = this.#runtime.wakeups.subscribe(() => this.#wakeAll());
-    // Recovering expired leases is cheap and idempotent; every process does it, so any survivor will.
-    // A quarter of the lease, and once at start (a replacement for a crashed worker recovers its
+    // Housekeeping (lease recovery first of all) every quarter of the lease, and once at start (a replacement for a crashed worker recovers its
     // batch at once): a dead runner's messages are back within about 1.25 leases.
     void this.#maintain();
     this.#maintenance = setInterval(
@@ -61,10 +62,9 @@ export class RunnerPool {
 
   async #maintain(): Promise<void> {
     try {
-      await reapExpiredLeases(this.#runtime.database);
-      await pruneFinished(this.#runtime.database, this.#runtime.retentionMs);
+      await housekeeping(this.#runtime);
     } catch (err) {
-      this.#runtime.logger.warn({ err: (err as Error).message }, "lease recovery failed; will retry");
+      this.#runtime.logger.warn({ err: (err as Error).message }, "housekeeping failed; will retry");
     }
   }
 
@@ -92,7 +92,8 @@ export class RunnerPool {
     let worked = false;
     for (const topic of this.#runtime.topics.all()) {
       if (this.#stopping) break;
-      const batch = await claim(this.#runtime.database, topic.name, topic.batchSize, this.#runtime.leaseMs);
+      const { database, leaseMs } = this.#runtime;
+      const batch = await claim(database, topic.name, batchSizeOf(topic, database.dialect), leaseMs);
       if (batch.length === 0) continue;
       worked = true;
       await runBatch(this.#runtime, topic, batch);
