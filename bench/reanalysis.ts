@@ -1,201 +1,142 @@
 /**
- * End-to-end bulk re-labeling: N synthetic items (bench/synthetic.ts) labelled
- * with the example taxonomy, then one reanalysis job over all of them, run by
- * a runner pool, timed until the job is done. Each phase runs in its own
- * process so its peak RSS is its own.
+ * End-to-end re-labeling: N synthetic items (bench/synthetic.ts, via
+ * bench/load-items.ts) with the example taxonomy, then two reanalysis jobs
+ * over all of them, run by a runner pool and timed from the job's creation to
+ * `done`:
+ *   1. "first labeling": items that carry no labels yet get them;
+ *   2. "re-label": after a new taxonomy version (one label's keywords
+ *      changed), every item is analyzed again and every label rewritten.
+ * Loading and re-labeling run in separate processes, so the peak RSS reported
+ * is the re-labeling's own.
  *
- *   npx tsx bench/reanalysis.ts [--items 1000000] [--backend sqlite|postgres|both] [--workers 2]
+ *   npx tsx bench/reanalysis.ts [--items 100000] [--backend sqlite|postgres|both] [--workers 2] [--quick]
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
-import pg from "pg";
-import { pino } from "pino";
 import { SAMPLE_TAXONOMY } from "../src/cli/sample.js";
 import { readTaxonomyFile } from "../src/cli/taxonomy.js";
-import { parseDatabaseUrl } from "../src/config.js";
-import { type Database, openDatabase, transaction } from "../src/db/database.js";
-import { migrate } from "../src/db/migrate.js";
-import { saveTaxonomy } from "../src/labels/taxonomy-store.js";
-import { createWakeups } from "../src/pubsub/wakeups.js";
-import { createJob, getJob } from "../src/reanalysis/jobs.js";
-import type { Runtime } from "../src/runners/runtime.js";
-import { defaultTopics } from "../src/runners/topics.js";
-import { RunnerPool } from "../src/runners/worker.js";
-import { type SyntheticLine, syntheticItems } from "./synthetic.js";
+import type { Database } from "../src/db/database.js";
+import {
+  type Backend,
+  DEFAULT_PG_URL,
+  loadItems,
+  openMigrated,
+  SYNTHETIC_END,
+  SYNTHETIC_START,
+  scratchDatabase,
+} from "./load-items.js";
+import { api, build, type Served, serve } from "./runbook/serve.js";
 
 const { values } = parseArgs({
   options: {
-    items: { type: "string", default: "1000000" },
+    items: { type: "string" },
+    quick: { type: "boolean", default: false },
     backend: { type: "string", default: "both" },
     workers: { type: "string", default: "2" },
     phase: { type: "string" },
     url: { type: "string" },
-    pg: {
-      type: "string",
-      default: process.env.RELABEL_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test",
-    },
+    pg: { type: "string", default: DEFAULT_PG_URL },
   },
 });
-const items = Number(values.items);
-const START = new Date("2025-11-24T00:00:00Z");
-const END = new Date("2026-11-24T00:00:00Z");
-const BATCH = 1_000;
+const items = Number(values.items ?? (values.quick ? 10_000 : 100_000));
+const workers = Number(values.workers);
 
-const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
-
-async function open(url: string) {
-  const logger = pino({ level: "warn" });
-  const database = openDatabase(parseDatabaseUrl(url), logger);
-  await migrate(database);
-  return { database, logger };
+interface JobFigures {
+  total: number;
+  failed: number;
+  items_changed: number;
+  seconds: number;
+  items_per_s: number;
+  cpu_seconds: number;
 }
 
-/** Phase 1: the items, written straight into their tables in batched transactions, and the taxonomy. */
+/** Phase 1 (own process): the items, written straight into their tables. */
 async function load(url: string): Promise<object> {
-  const { database } = await open(url);
-  await transaction(database, (trx) => saveTaxonomy(database, trx, readTaxonomyFile(SAMPLE_TAXONOMY)));
+  const database = await openMigrated(url);
   const started = performance.now();
-  let batch: SyntheticLine[] = [];
-  let written = 0;
-  const flush = async () => {
-    const conversations = batch.flatMap((l) => (l.type === "conversation" ? [l] : []));
-    const versions = batch.flatMap((l) => (l.type === "note" ? [l] : []));
-    await transaction(database, async (trx) => {
-      if (conversations.length > 0) {
-        await trx
-          .insertInto("conversations")
-          .values(
-            conversations.map((c) => ({
-              fs_id: c.fs_id,
-              subject: c.subject,
-              messages: JSON.stringify(
-                c.messages.map((m) => ({ role: m.role, text: m.text, at: Date.parse(m.at) })),
-              ),
-              metadata: JSON.stringify(c.metadata),
-              created_at: Date.parse(c.created_at),
-              updated_at: Date.parse(c.updated_at),
-            })),
-          )
-          .execute();
-      }
-      if (versions.length > 0) {
-        const latest = new Map<string, SyntheticLine & { type: "note" }>();
-        for (const v of versions)
-          if ((latest.get(v.note_id)?.version ?? 0) < v.version) latest.set(v.note_id, v);
-        const first = new Map<string, number>();
-        for (const v of versions) if (v.version === 1) first.set(v.note_id, Date.parse(v.created_at));
-        await trx
-          .insertInto("notes")
-          .values(
-            [...latest.values()].map((v) => ({
-              note_id: v.note_id,
-              latest_version: v.version,
-              created_at: first.get(v.note_id) ?? Date.parse(v.created_at),
-              updated_at: Date.parse(v.created_at),
-            })),
-          )
-          .execute();
-        await trx
-          .insertInto("note_versions")
-          .values(
-            versions.map((v) => ({
-              note_id: v.note_id,
-              version: v.version,
-              text: v.text,
-              metadata: "{}",
-              created_at: Date.parse(v.created_at),
-            })),
-          )
-          .execute();
-      }
-    });
-    batch = [];
-  };
-  let lastNote = "";
-  for (const line of syntheticItems({ count: items, seed: 42, start: START, end: END })) {
-    // Keep a note's versions in one batch.
-    const boundary = line.type === "conversation" || line.note_id !== lastNote;
-    if (boundary && batch.length >= BATCH) await flush();
-    if (line.type === "note") lastNote = line.note_id;
-    if (boundary) written++;
-    batch.push(line);
-  }
-  await flush();
+  const written = await loadItems(database, items);
+  // What an operator does after a bulk load, so PostgreSQL plans from real sizes.
+  if (database.dialect === "postgres") await sql`analyze`.execute(database.db);
   await database.close();
   const seconds = (performance.now() - started) / 1000;
-  return {
-    items: written,
-    load_seconds: Math.round(seconds),
-    load_items_per_s: Math.round(written / seconds),
-    peak_rss_mb: peakRssMb(),
-  };
+  return { items: written, load_seconds: Math.round(seconds * 10) / 10 };
 }
 
-/** One job over everything, processed by the runner pool; timed from creation to done. */
-async function timeJob(database: Database, runtime: Runtime): Promise<Record<string, number>> {
+/** The job as `GET /api/internal/labels/reanalysis/:id` shows it (the fields used here). */
+interface JobView {
+  id: number;
+  status: string;
+  total: number;
+  done: number;
+  failed: number;
+  items_changed: number;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** A process's peak resident set (VmHWM), in MB. */
+function peakRssMbOf(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmHWM:\s+(\d+) kB/m);
+  return Math.round(Number(line?.[1]) / 1024);
+}
+
+/** One job over everything, started over HTTP as an operator would; timed from the request to done. */
+async function timeJob(server: Served): Promise<JobFigures> {
   const started = performance.now();
-  const cpu = process.cpuUsage();
-  let job = await createJob(database, runtime, {
-    type: "both",
-    from: START.getTime(),
-    until: END.getTime(),
-    dryRun: false,
-  });
+  const cpu = cpuSecondsOf(server.pid);
+  const range = `from=${SYNTHETIC_START.toISOString()}&until=${SYNTHETIC_END.toISOString()}`;
+  let job = await api<JobView>(server.origin, `/api/internal/labels/reanalysis?${range}`, { method: "POST" });
   let reported = started;
   while (job.status !== "done") {
     // Poll finely: the figure is the time to done, not to the next poll.
-    await new Promise((r) => setTimeout(r, 20));
-    job = await getJob(database.db, job.id);
-    if (performance.now() - reported > 2_000) {
+    await new Promise((r) => setTimeout(r, 25));
+    job = await api<JobView>(server.origin, `/api/internal/labels/reanalysis/${job.id}`);
+    if (performance.now() - reported > 5_000) {
       reported = performance.now();
-      process.stderr.write(`  ${job.status} ${job.done}/${job.total} rss ${peakRssMb()} MB\n`);
+      process.stderr.write(`  ${job.status} ${job.done}/${job.total}\n`);
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  const used = process.cpuUsage(cpu);
   return {
     total: job.total,
-    done: job.done,
     failed: job.failed,
     items_changed: job.items_changed,
     seconds: Math.round(seconds * 100) / 100,
     items_per_s: Math.round(job.total / seconds),
-    // This process's CPU (runners, and on SQLite the database too): steadier than wall time on a busy machine.
-    cpu_seconds: Math.round((used.user + used.system) / 1e4) / 100,
+    cpu_seconds: Math.round((cpuSecondsOf(server.pid) - cpu) * 100) / 100,
   };
 }
 
 /**
- * Phase 2, two jobs over everything: the first labels items that have no
- * labels yet; then a new taxonomy version (one label's keywords changed) and
- * the re-label proper, where every item has labels to compare and replace.
+ * Phase 2: \`relabel serve\` (from dist/) with its runners does the work;
+ * this process only asks over HTTP: the first labeling, a new taxonomy
+ * version (PUT /api/taxonomy), and the re-label.
  */
 async function run(url: string): Promise<object> {
-  const { database, logger } = await open(url);
-  const wakeups = await createWakeups(database, logger);
-  const runtime: Runtime = {
-    database,
-    logger,
-    topics: defaultTopics(),
-    wakeups,
-    leaseMs: 30_000,
-    retentionMs: 86_400_000,
-  };
-  const pool = new RunnerPool(runtime, { concurrency: Number(values.workers) });
-  pool.start();
-  const first = await timeJob(database, runtime);
-  await transaction(database, (trx) => saveTaxonomy(database, trx, changedTaxonomy()));
-  const relabel = await timeJob(database, runtime);
-  await pool.stop();
-  await wakeups.close();
-  const size = await databaseBytes(database, url);
-  await database.close();
-  return { first, relabel, database_mb: Math.round(size / 1e6), peak_rss_mb: peakRssMb() };
+  const server = await serve(url, workers);
+  try {
+    const first = await timeJob(server);
+    await api(server.origin, "/api/taxonomy", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(changedTaxonomy()),
+    });
+    const relabel = await timeJob(server);
+    const peak = peakRssMbOf(server.pid);
+    const database = await openMigrated(url);
+    const size = await databaseBytes(database, url);
+    await database.close();
+    return { first, relabel, database_mb: Math.round(size / 1e6), peak_rss_mb: peak };
+  } finally {
+    await server.stop();
+  }
 }
 
 /** The example taxonomy with one label's keywords changed: a new version, as a team would make. */
@@ -203,12 +144,11 @@ function changedTaxonomy(): unknown {
   const input = readTaxonomyFile(SAMPLE_TAXONOMY) as {
     labels: { name: string; rules?: { keywords?: string[] } }[];
   };
-  const refund = input.labels.find((l) => l.name === "billing/refund");
-  refund?.rules?.keywords?.push("reimbursement", "reimburse");
+  input.labels.find((l) => l.name === "billing/refund")?.rules?.keywords?.push("reimbursement", "reimburse");
   return input;
 }
 
-/** Bytes on disk: the SQLite file and its WAL, or the schema's tables and indexes. */
+/** Bytes on disk: the SQLite file and its WAL, or the schema's tables with their indexes and TOAST. */
 async function databaseBytes(database: Database, url: string): Promise<number> {
   if (database.dialect === "sqlite") {
     const path = url.slice("sqlite:".length);
@@ -222,73 +162,73 @@ async function databaseBytes(database: Database, url: string): Promise<number> {
   return Number(rows[0]?.bytes ?? 0);
 }
 
-async function phase(): Promise<void> {
-  const url = values.url as string;
-  const result = values.phase === "load" ? await load(url) : await run(url);
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-
 function child(phaseName: string, url: string): Record<string, unknown> {
-  const out = execFileSync(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      fileURLToPath(import.meta.url),
-      "--phase",
-      phaseName,
-      "--url",
-      url,
-      "--items",
-      String(items),
-      "--workers",
-      String(values.workers),
-    ],
-    { stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 20 },
-  );
+  const args = ["--phase", phaseName, "--url", url, "--items", String(items), "--workers", String(workers)];
+  const out = execFileSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(out.toString().trim().split("\n").pop() as string);
 }
 
-async function main(): Promise<void> {
-  const backends = values.backend === "both" ? ["sqlite", "postgres"] : [values.backend as string];
-  for (const backend of backends) {
-    let url: string;
-    let cleanup: () => Promise<void>;
-    if (backend === "sqlite") {
-      const dir = mkdtempSync(join(tmpdir(), "relabel-bench-"));
-      url = `sqlite:${join(dir, "bench.db")}`;
-      cleanup = async () => rmSync(dir, { recursive: true, force: true });
-    } else {
-      const admin = new pg.Client({ connectionString: values.pg });
-      await admin.connect();
-      const schema = `bench_${process.pid}`;
-      await admin.query(`create schema ${schema}`);
-      const u = new URL(values.pg as string);
-      u.searchParams.set("options", `-c search_path=${schema}`);
-      url = u.toString();
-      cleanup = async () => {
-        await admin.query(`drop schema ${schema} cascade`);
-        await admin.end();
-      };
-    }
-    try {
-      console.error(`${backend}: loading ${items} items`);
-      const loaded = child("load", url);
-      console.error(`${backend}: reanalyzing`);
-      const ran = child("run", url);
-      console.log(
-        JSON.stringify({
-          backend,
-          workers: Number(values.workers),
-          ...loaded,
-          ...ran,
-          load_peak_rss_mb: loaded.peak_rss_mb,
-        }),
-      );
-    } finally {
-      await cleanup();
-    }
-  }
+interface Row {
+  backend: Backend;
+  items: number;
+  load_seconds: number;
+  first: JobFigures;
+  relabel: JobFigures;
+  database_mb: number;
+  peak_rss_mb: number;
 }
 
-await (values.phase ? phase() : main());
+function markdown(rows: Row[]): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const lines = [
+    `${n(items)} synthetic items (75 % conversations, 25 % notes with 1–5 versions), the example taxonomy (24 labels, rules), ${workers} runner loops in one process. "First labeling": items without labels get theirs. "Re-label": after a new taxonomy version, every item analyzed again and every label rewritten. Items/s and wall time from the job's creation to \`done\`; CPU is the runner process's; peak RSS is that process's maximum over both jobs; database size at the end.`,
+    "",
+    "| backend | job | items/s | wall | CPU | peak RSS | database |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const r of rows) {
+    for (const [name, job] of [
+      ["first labeling", r.first],
+      ["re-label", r.relabel],
+    ] as const) {
+      lines.push(
+        `| ${r.backend === "sqlite" ? "SQLite" : "PostgreSQL"} | ${name} | ${n(job.items_per_s)} | ${job.seconds.toFixed(1)} s | ${job.cpu_seconds.toFixed(1)} s | ${r.peak_rss_mb} MB | ${n(r.database_mb)} MB |`,
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
+async function main(): Promise<void> {
+  const backends: Backend[] =
+    values.backend === "both" ? ["sqlite", "postgres"] : [values.backend as Backend];
+  const rows: Row[] = [];
+  for (const backend of backends) {
+    const scratch = await scratchDatabase(backend, values.pg);
+    try {
+      process.stderr.write(`reanalysis, ${backend}: loading ${items} items\n`);
+      const loaded = child("load", scratch.url);
+      process.stderr.write(`reanalysis, ${backend}: labeling, then re-labeling\n`);
+      rows.push({ backend, ...loaded, ...(await run(scratch.url)) } as unknown as Row);
+    } finally {
+      await scratch.drop();
+    }
+  }
+  const result = {
+    section: "reanalysis",
+    title: `End-to-end re-labeling of ${items.toLocaleString("en-US")} items`,
+    settings: { items, workers, backends },
+    rows,
+    markdown: markdown(rows),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+if (values.phase === "load") process.stdout.write(`${JSON.stringify(await load(values.url as string))}\n`);
+else {
+  await build();
+  await main();
+}
