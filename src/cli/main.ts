@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import "./memory.js";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config.js";
 import { AppError } from "../errors.js";
