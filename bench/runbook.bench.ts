@@ -292,7 +292,6 @@ function markdown(rows: Row[]): string {
 }
 
 if (!values["no-build"]) {
-  process.stderr.write("npm run build\n");
   await build();
 }
 const rows: Row[] = [];

@@ -29,6 +29,18 @@ describe("rate limits", () => {
       await new Promise((resolve) => setTimeout(resolve, 1_100));
       expect((await get(bearer(TEST_TOKEN))).statusCode).toBe(200);
     });
+
+    it("never limits ticks: the runbook's loop calls them back to back", async () => {
+      const tick = () =>
+        t.app.inject({ method: "POST", url: "/api/tick/runners", headers: bearer(TEST_TOKEN) });
+      for (let i = 0; i < 20; i++) expect((await tick()).statusCode).toBe(200);
+      // The token's budget is untouched by them; other routes are still limited.
+      const get = () =>
+        t.app.inject({ method: "GET", url: "/api/conversations", headers: bearer(TEST_TOKEN) });
+      for (let i = 0; i < 5; i++) expect((await get()).statusCode).toBe(200);
+      expect((await get()).statusCode).toBe(429);
+      expect((await tick()).statusCode).toBe(200);
+    });
   });
 
   describe("failed authentication", () => {

@@ -3,7 +3,7 @@
  * HTTP; and the build that makes dist/ first.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { spawnNode, waitFor } from "../../test/helpers/processes.js";
@@ -13,11 +13,22 @@ export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const TOKEN = "bench-token-0123456789abcdef";
 export const AUTH = { authorization: `Bearer ${TOKEN}` };
 
+/** dist/ was built after the last change to any file under src/ (tsc rewrites every file it emits). */
+function distIsFresh(): boolean {
+  if (!existsSync(CLI)) return false;
+  const built = statSync(CLI).mtimeMs;
+  const entries = readdirSync(`${ROOT}/src`, { recursive: true, withFileTypes: true });
+  return entries.every((e) => !e.isFile() || statSync(`${e.parentPath}/${e.name}`).mtimeMs < built);
+}
+
 /**
- * `npm run build`, retried: src/ may be mid-edit by someone else. If it still
- * fails, an existing dist/ is used with a warning rather than giving up.
+ * `npm run build` unless dist/ is fresh, retried: src/ may be mid-edit by
+ * someone else. If it still fails, an existing dist/ is used with a warning
+ * rather than giving up.
  */
 export async function build(): Promise<void> {
+  if (distIsFresh()) return;
+  process.stderr.write("npm run build\n");
   for (let attempt = 1; ; attempt++) {
     try {
       execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Credentials, Scope } from "../auth/credentials.js";
 import { AppError } from "../errors.js";
-import type { RateLimits } from "./rate-limit.js";
+import { isMetered, type RateLimits } from "./rate-limit.js";
 import { sessionPrincipal } from "./session.js";
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -63,7 +63,7 @@ export function installAuth(app: FastifyInstance, credentials: Credentials, limi
       throw new AppError("unauthorized");
     }
     request.principal = principal;
-    await limits.authenticated(request, reply);
+    if (isMetered(path)) await limits.authenticated(request, reply);
     if (requiredScope(path) === "admin" && principal.scope !== "admin") {
       reply.header("www-authenticate", 'Bearer realm="relabel", error="insufficient_scope"');
       throw new AppError("insufficient_scope");

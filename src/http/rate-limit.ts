@@ -22,6 +22,18 @@ export interface RateLimits {
 
 const unlimited: Limiter = async () => {};
 
+/**
+ * Paths no per-token limit applies to. A tick is bounded work (admin scope
+ * only), and the runbook's loop calls it back to back: on an empty queue a
+ * tick takes 1–5 ms, so the loop as written (1,000 calls) ran past 200 a
+ * second and most of its calls were refused.
+ */
+const UNMETERED_PATHS = new Set(["/api/tick/runners"]);
+
+export function isMetered(path: string): boolean {
+  return !UNMETERED_PATHS.has(path);
+}
+
 declare module "fastify" {
   interface FastifyRequest {
     principal?: Principal;
