@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { defaultThreadCount } from "./analysis/threads.js";
 
 /**
  * Configuration is read once, at start, from the environment (flags override
@@ -49,7 +48,6 @@ const schema = z
     RELABEL_INGEST_TOKENS: tokenList,
     RELABEL_LEASE_MS: intFrom(100, 3_600_000).default(30_000),
     RELABEL_WORKERS: intFrom(0, 64).default(1),
-    RELABEL_ANALYSIS_THREADS: intFrom(0, 64).optional(),
     RELABEL_RATE_LIMIT: intFrom(0, 1_000_000).default(200),
     RELABEL_AUTH_FAILURE_LIMIT: intFrom(0, 1_000_000).default(30),
     RELABEL_RETENTION_MS: intFrom(0, 365 * 86_400_000).default(7 * 86_400_000),
@@ -72,8 +70,6 @@ const schema = z
       ingestTokens: env.RELABEL_INGEST_TOKENS,
       leaseMs: env.RELABEL_LEASE_MS,
       workers: env.RELABEL_WORKERS,
-      /** Worker threads that analyze big batches; default: one per core but the runners' own. */
-      analysisThreads: env.RELABEL_ANALYSIS_THREADS ?? defaultThreadCount(),
       retentionMs: env.RELABEL_RETENTION_MS,
       rateLimitPerSecond: env.RELABEL_RATE_LIMIT,
       authFailuresPerMinute: env.RELABEL_AUTH_FAILURE_LIMIT,

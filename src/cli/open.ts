@@ -1,4 +1,3 @@
-import { configureAnalysisThreads } from "../analysis/threads.js";
 import { type Config, loadConfig } from "../config.js";
 import { type Database, openDatabase } from "../db/database.js";
 import { migrate } from "../db/migrate.js";
@@ -28,7 +27,6 @@ export async function openRuntime(
 ): Promise<Runtime & { close(): Promise<void> }> {
   const database = await openMigrated(config, logger);
   const wakeups = await createWakeups(database, logger);
-  configureAnalysisThreads(config.analysisThreads);
   return {
     database,
     logger,

@@ -9,11 +9,9 @@ import { openSqlite } from "./sqlite.js";
 /** A Kysely handle or a transaction on it: every write takes one, so callers can share a commit. */
 export type Executor = Kysely<Schema>;
 
-export type Dialect = "sqlite" | "postgres";
-
 /** The small contract each backend fulfils; everything else is Kysely queries shared by both. */
 export interface Database {
-  dialect: Dialect;
+  dialect: "sqlite" | "postgres";
   db: Kysely<Schema>;
   /** Where the data lives, safe to log (no password). */
   description: string;

@@ -1,4 +1,4 @@
-import type { Database, Dialect, Executor } from "../db/database.js";
+import type { Database, Executor } from "../db/database.js";
 import type { Logger } from "../logger.js";
 import type { TopicRegistry } from "./registry.js";
 import type { Wakeups } from "./wakeups.js";
@@ -67,17 +67,9 @@ export interface TopicDefinition {
   normalizeKey(ex: Executor, key: unknown): Promise<Record<string, unknown>>;
   maxAttempts: number;
   backoff: Backoff;
-  /**
-   * Messages per claim: small enough to finish well inside the lease. Per
-   * backend where they differ: on SQLite each commit pays an fsync, so bigger
-   * batches; on PostgreSQL concurrent runners share the work, so smaller ones.
-   */
-  batchSize: number | Readonly<Record<Dialect, number>>;
+  /** Messages per claim: small enough to finish well inside the lease. */
+  batchSize: number;
   handle(messages: ClaimedMessage[], context: HandlerContext): Promise<BatchOutcome>;
-}
-
-export function batchSizeOf(topic: TopicDefinition, dialect: Dialect): number {
-  return typeof topic.batchSize === "number" ? topic.batchSize : topic.batchSize[dialect];
 }
 
 /** Equal keys must be equal strings for dedup: fields sorted, no whitespace. */

@@ -1,7 +1,6 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { claim } from "../pubsub/queue.js";
 import { backlog, nextDueInMs } from "../pubsub/stats.js";
-import { batchSizeOf } from "../pubsub/topic.js";
 import { housekeeping } from "./housekeeping.js";
 import { runBatch } from "./run-batch.js";
 import type { Runtime } from "./runtime.js";
@@ -65,7 +64,7 @@ export async function tick(runtime: Runtime, options: TickOptions = {}): Promise
       const batch = await claim(
         database,
         topic.name,
-        Math.min(batchSizeOf(topic, database.dialect), maxMessages - processed),
+        Math.min(topic.batchSize, maxMessages - processed),
         runtime.leaseMs,
       );
       if (batch.length === 0) continue;

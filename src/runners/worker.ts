@@ -1,6 +1,5 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { claim } from "../pubsub/queue.js";
-import { batchSizeOf } from "../pubsub/topic.js";
 import { housekeeping } from "./housekeeping.js";
 import { runBatch } from "./run-batch.js";
 import type { Runtime } from "./runtime.js";
@@ -97,11 +96,9 @@ export class RunnerPool {
     let worked = false;
     for (const topic of this.#runtime.topics.all()) {
       if (this.#stopping) break;
-      const { database, leaseMs } = this.#runtime;
-      const size = batchSizeOf(topic, database.dialect);
-      const batch = await claim(database, topic.name, size, leaseMs);
+      const batch = await claim(this.#runtime.database, topic.name, topic.batchSize, this.#runtime.leaseMs);
       if (batch.length === 0) continue;
-      if (batch.length === size) this.#wakeOne();
+      if (batch.length === topic.batchSize) this.#wakeOne();
       worked = true;
       await runBatch(this.#runtime, topic, batch);
       // better-sqlite3 is synchronous: let HTTP requests in between batches.
