@@ -132,7 +132,7 @@ export async function runQueueBench(o: QueueBenchOptions): Promise<QueueBenchRep
       configurations,
     },
     rows,
-    markdown: markdown(TITLE, rows, {
+    markdown: markdown(rows, {
       plan,
       runs: o.runs,
       concurrency: o.concurrency,

@@ -135,6 +135,41 @@ describe.each(BACKENDS)("reanalysis on %s", (backend) => {
     expect(await t.database.db.selectFrom("messages").selectAll().execute()).toEqual([]);
   });
 
+  it.each([
+    ["time", 2_500],
+    ["id", 4_500],
+  ])(
+    "walks the items by %s when %i of 6,000 are in range, each in-range item exactly once",
+    async (walk, inside) => {
+      const from = Date.parse("2026-01-10T00:00:00Z");
+      // Ids and times in different orders, so that either walk crosses chunk boundaries in both.
+      const inRange = (i: number) => (i * 7919) % 6_000 < inside;
+      await insertConversations(t.database, 6_000, {
+        at: (i) => (inRange(i) ? from + ((i * 104_729) % 1_000_000) : from - 1 - i),
+      });
+      const created = (await start("?from=2026-01-10&type=conversations")).json();
+      await drain();
+      expect(await job(created.id)).toMatchObject({ status: "done", total: inside, done: inside, failed: 0 });
+      const row = await t.database.db
+        .selectFrom("reanalysis_jobs")
+        .select("cursor_walk")
+        .where("id", "=", created.id)
+        .executeTakeFirstOrThrow();
+      expect(row.cursor_walk).toBe(walk);
+      const runs = await t.database.db
+        .selectFrom("analysis_runs")
+        .select(["item_id", (eb) => eb.fn.countAll().as("n")])
+        .groupBy("item_id")
+        .execute();
+      const expected = Array.from({ length: 6_000 }, (_, i) => i).filter(inRange);
+      expect(runs.length).toBe(expected.length);
+      expect(runs.every((r) => Number(r.n) === 1)).toBe(true);
+      expect(new Set(runs.map((r) => r.item_id))).toEqual(
+        new Set(expected.map((i) => `bulk-${String(i).padStart(7, "0")}`)),
+      );
+    },
+  );
+
   it("completes a 50,000-item job with done = total and current labels everywhere", async () => {
     await insertConversations(t.database, 50_000, { text: (i) => (i % 2 ? "refund" : "parcel") });
     const created = (await start()).json();

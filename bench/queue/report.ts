@@ -31,7 +31,6 @@ export function summarize(contender: string, runs: RunResult[]): Row {
 const rate = (n: number) => Math.round(n).toLocaleString("en-US");
 
 export function markdown(
-  title: string,
   rows: Row[],
   context: {
     plan: RunPlan;
@@ -43,8 +42,6 @@ export function markdown(
 ): string {
   const { plan } = context;
   const lines = [
-    `### ${title}`,
-    "",
     `PostgreSQL ${context.postgres} on the same machine, one Node ${process.version} process, ` +
       `${plan.messages.toLocaleString("en-US")} messages per run, ${context.runs} run(s) per contender ` +
       "(interleaved, each on a fresh schema; medians shown, processed also min–max). " +

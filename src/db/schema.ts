@@ -124,6 +124,8 @@ export interface ReanalysisJobsTable {
   cursor_kind: "conversation" | "note" | null;
   cursor_at: number | null;
   cursor_id: string | null;
+  /** The order the current kind is walked in: by (updated_at, id), or by id. */
+  cursor_walk: Generated<"time" | "id">;
   created_at: number;
   fanned_out_at: number | null;
   finished_at: number | null;

@@ -14,11 +14,19 @@ export const FANOUT_CHUNK = 2_000;
 type Kind = "conversation" | "note";
 type Job = Omit<
   ReanalysisJobsTable,
-  "id" | "total" | "enqueued" | "done" | "failed" | "skipped" | "items_changed"
+  "id" | "total" | "enqueued" | "done" | "failed" | "skipped" | "items_changed" | "cursor_walk"
 > & {
   id: number;
   total: number;
+  cursor_walk: Walk;
 };
+
+type Walk = "time" | "id";
+
+const TABLES = {
+  conversation: { table: "conversations", id: "fs_id" },
+  note: { table: "notes", id: "note_id" },
+} as const;
 
 export function kindsOf(type: JobType): Kind[] {
   if (type === "conversations") return ["conversation"];
@@ -32,30 +40,51 @@ function jsonText(database: Database, column: RawBuilder<unknown>): RawBuilder<s
 }
 
 /**
- * The items of one chunk, keyset-ordered over the job's range, with their
- * message keys built in SQL exactly as `canonicalKey` builds them in code
- * (fields sorted), so dedup against live messages works.
+ * How to walk a kind of item: by id when most items of the kind are in the
+ * range (a batch of neighbouring ids writes to a few pages of each index
+ * keyed by item: a 100k first labeling through `serve`, SQLite 13.0k →
+ * 14.7k items/s, PostgreSQL 9.2k → 9.9k), else by time, which reads only
+ * the range.
  */
-function chunkSource(database: Database, job: Job, kind: Kind, limit: number) {
+async function chooseWalk(trx: Executor, job: Job, kind: Kind): Promise<Walk> {
+  const { table } = TABLES[kind];
+  const { rows } = await sql<{ inside: number; total: number }>`select
+    (select count(*) from ${sql.table(table)} where updated_at >= ${job.from_ms} and updated_at <= ${job.until_ms}) as inside,
+    (select count(*) from ${sql.table(table)}) as total`.execute(trx);
+  const { inside, total } = rows[0] ?? { inside: 0, total: 0 };
+  return Number(inside) * 2 >= Number(total) ? "id" : "time";
+}
+
+/**
+ * The items of one chunk, keyset-ordered over the job's range (by time or by
+ * id, see chooseWalk), with their message keys built in SQL exactly as
+ * `canonicalKey` builds them in code (fields sorted), so dedup against live
+ * messages works.
+ */
+function chunkSource(database: Database, job: Job, kind: Kind, walk: Walk, limit: number) {
   const preview = job.dry_run === 1;
   const jobField = preview ? sql.raw(`"job_id":${Number(job.id)}`) : undefined;
-  const after =
-    job.cursor_kind === kind && job.cursor_at !== null
-      ? sql`and (updated_at, ${sql.ref(kind === "conversation" ? "fs_id" : "note_id")}) > (${job.cursor_at}, ${job.cursor_id})`
-      : sql``;
+  const id = sql.ref(TABLES[kind].id);
+  const resumes = job.cursor_kind === kind && job.cursor_id !== null;
+  const after = !resumes
+    ? sql``
+    : walk === "id"
+      ? sql`and ${id} > ${job.cursor_id}`
+      : sql`and (updated_at, ${id}) > (${job.cursor_at}, ${job.cursor_id})`;
+  const order = walk === "id" ? id : sql`updated_at, ${id}`;
   if (kind === "conversation") {
     const key = jobField
       ? sql`'{"conversation_fs_id":' || ${jsonText(database, sql.ref("fs_id"))} || ',' || '${jobField}' || '}'`
       : sql`'{"conversation_fs_id":' || ${jsonText(database, sql.ref("fs_id"))} || '}'`;
     return sql`select ${key} as key, updated_at as at, fs_id as id from conversations
       where updated_at >= ${job.from_ms} and updated_at <= ${job.until_ms} ${after}
-      order by updated_at, fs_id limit ${limit}`;
+      order by ${order} limit ${limit}`;
   }
   const tail = sql`${jsonText(database, sql.ref("note_id"))} || ',"note_version":' || latest_version || '}'`;
   const key = jobField ? sql`'{${jobField},"note_id":' || ${tail}` : sql`'{"note_id":' || ${tail}`;
   return sql`select ${key} as key, updated_at as at, note_id as id from notes
     where updated_at >= ${job.from_ms} and updated_at <= ${job.until_ms} ${after}
-    order by updated_at, note_id limit ${limit}`;
+    order by ${order} limit ${limit}`;
 }
 
 /**
@@ -80,6 +109,9 @@ async function fanOutStep(
   if (job?.status !== "fanning_out") return; // cancelled meanwhile, or a repeated step
   const kinds = kindsOf(job.type);
   const kind = job.cursor_kind ?? (kinds[0] as Kind);
+  // A kind's first step chooses how to walk it; the choice is kept with the cursor.
+  const starting = job.cursor_kind !== kind || job.cursor_id === null;
+  const walk = starting ? await chooseWalk(trx, job, kind) : job.cursor_walk;
   const room =
     job.sample_limit === null ? FANOUT_CHUNK : Math.min(FANOUT_CHUNK, job.sample_limit - job.total);
   const topic = publisher.topics.get(job.dry_run === 1 ? PREVIEW_TOPIC : ANALYSIS_TOPIC);
@@ -93,7 +125,7 @@ async function fanOutStep(
             id: number;
           }>`insert into messages (topic, key, data, state, priority, attempts, max_attempts, run_at, created_at)
           select ${topic.name}, src.key, ${data}, 'pending', ${PRIORITY.bulk}, 0, ${topic.maxAttempts}, ${now}, ${now}
-          from (${chunkSource(database, job, kind, room)}) src where true
+          from (${chunkSource(database, job, kind, walk, room)}) src where true
           on conflict (topic, key) where state = 'pending' do update set priority = messages.priority
           returning id`.execute(trx)
         ).rows;
@@ -111,8 +143,8 @@ async function fanOutStep(
           await sql<{
             at: number;
             id: string;
-          }>`select at, id from (${chunkSource(database, job, kind, rows.length)}) src
-            order by at desc, id desc limit 1`.execute(trx)
+          }>`select at, id from (${chunkSource(database, job, kind, walk, rows.length)}) src
+            order by ${walk === "id" ? sql`id desc` : sql`at desc, id desc`} limit 1`.execute(trx)
         ).rows[0];
 
   const kindDone = rows.length < room;
@@ -126,6 +158,7 @@ async function fanOutStep(
       cursor_kind: finished ? job.cursor_kind : nextKind,
       cursor_at: kindDone ? null : (last?.at ?? job.cursor_at),
       cursor_id: kindDone ? null : (last?.id ?? job.cursor_id),
+      cursor_walk: walk,
       ...(finished ? { status: "running" as const, fanned_out_at: now } : {}),
     }))
     .where("id", "=", job.id)

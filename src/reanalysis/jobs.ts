@@ -83,7 +83,7 @@ export async function createJob(
 
 type JobRow = Omit<
   ReanalysisJobsTable,
-  "id" | "total" | "enqueued" | "done" | "failed" | "skipped" | "items_changed"
+  "id" | "total" | "enqueued" | "done" | "failed" | "skipped" | "items_changed" | "cursor_walk"
 > &
   Record<"id" | "total" | "enqueued" | "done" | "failed" | "skipped" | "items_changed", number>;
 
