@@ -184,7 +184,7 @@ interface Row {
 function markdown(rows: Row[]): string {
   const n = (x: number) => x.toLocaleString("en-US");
   const lines = [
-    `${n(items)} synthetic items (75 % conversations, 25 % notes with 1–5 versions), the example taxonomy (24 labels, rules), ${workers} runner loops in one process. "First labeling": items without labels get theirs. "Re-label": after a new taxonomy version, every item analyzed again and every label rewritten. Items/s and wall time from the job's creation to \`done\`; CPU is the runner process's; peak RSS is that process's maximum over both jobs; database size at the end.`,
+    `${n(items)} synthetic items (75 % conversations, 25 % notes with 1–5 versions), the example taxonomy (24 labels, rules). \`relabel serve\` (from dist/, \`RELABEL_WORKERS=${workers}\`) does the work; the benchmark starts each job with the reanalysis request over HTTP and polls it. "First labeling": items without labels get theirs. "Re-label": after a new taxonomy version (\`PUT /api/taxonomy\`), every item analyzed again and every label rewritten. Items/s and wall time from the request to \`done\`; CPU and peak RSS (VmHWM) are the serve process's; database size at the end.`,
     "",
     "| backend | job | items/s | wall | CPU | peak RSS | database |",
     "| --- | --- | ---: | ---: | ---: | ---: | ---: |",

@@ -44,7 +44,7 @@ function packageVersion(name: string): string {
 async function machine(): Promise<Record<string, string | number>> {
   const client = new pg.Client({ connectionString: values.pg });
   await client.connect();
-  const { rows } = await client.query<{ version: string }>("show server_version");
+  const { rows } = await client.query<{ server_version: string }>("show server_version");
   await client.end();
   const sqlite = new BetterSqlite3(":memory:");
   const sqliteVersion = (sqlite.prepare("select sqlite_version() as v").get() as { v: string }).v;
@@ -55,7 +55,7 @@ async function machine(): Promise<Record<string, string | number>> {
     cpu: `${cpus().length} × ${cpus()[0]?.model ?? "unknown"}`,
     memory_gb: Math.round(totalmem() / 2 ** 30),
     node: process.version,
-    postgresql: rows[0]?.version ?? "unknown",
+    postgresql: rows[0]?.server_version ?? "unknown",
     sqlite: sqliteVersion,
     relabel_commit: commit,
     "graphile-worker": packageVersion("graphile-worker"),
