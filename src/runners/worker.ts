@@ -44,8 +44,9 @@ export class RunnerPool {
     // (a message's latency at light load was 3× what it is now). A loop that claims a full batch
     // wakes the next, so a backlog still gets every loop.
     this.#unsubscribe = this.#runtime.wakeups.subscribe(() => this.#wakeOne());
-    // Housekeeping (lease recovery first of all) every quarter of the lease, and once at start (a replacement for a crashed worker recovers its
-    // batch at once): a dead runner's messages are back within about 1.25 leases.
+    // Housekeeping (lease recovery first of all) every quarter of the lease, and once at start
+    // (a replacement for a crashed worker recovers its batch at once): a dead runner's messages
+    // are back within about 1.25 leases.
     void this.#maintain();
     this.#maintenance = setInterval(
       () => void this.#maintain(),
