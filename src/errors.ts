@@ -58,6 +58,10 @@ export const ERRORS = {
       "The database is out of space, so nothing was written; reads still work. Retry once space is freed.",
   },
   database_unavailable: { status: 503, message: "The database cannot be reached right now; retry shortly." },
+  database_busy: {
+    status: 503,
+    message: "Another process has held the database's write lock too long; nothing was written. Retry shortly.",
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

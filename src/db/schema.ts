@@ -14,6 +14,13 @@ export interface ConversationsTable {
   metadata: Json;
   created_at: number;
   updated_at: number;
+  /**
+   * A digest of what analysis reads (subject, messages): the ack transaction
+   * writes labels only if it still matches the content that was analyzed.
+   */
+  content_hash: string | null;
+  /** Characters of text analysis reads: batches and list pages are bounded by it. */
+  content_bytes: ColumnType<number, number | undefined, number>;
 }
 
 export interface NotesTable {
@@ -32,6 +39,9 @@ export interface NoteVersionsTable {
   text: string;
   metadata: Json;
   created_at: number;
+  /** A digest of the version's text and metadata: re-imports of an identical version are no-ops. */
+  content_hash: string | null;
+  content_bytes: ColumnType<number, number | undefined, number>;
 }
 
 export type MessageState = "pending" | "running" | "done" | "failed" | "cancelled";
