@@ -1,7 +1,7 @@
 import { chunks } from "../db/chunks.js";
-import type { Executor } from "../db/database.js";
-import { readJson } from "../db/schema.js";
+import type { Database, Executor } from "../db/database.js";
 import { AppError } from "../errors.js";
+import { lockConversations, lockNotes } from "../items/lock.js";
 import {
   type AnalysisResult,
   applyAnalysis,
@@ -13,62 +13,52 @@ import { withModelLabels } from "../models/detect.js";
 import { ModelCache } from "../models/store.js";
 import type { BatchOutcome, ClaimedMessage, HandlerContext, TopicDefinition } from "../pubsub/topic.js";
 import { type AnalysisKey, normalizeAnalysisKey } from "./key.js";
+import { itemKey, type Loaded, loadBatch } from "./load.js";
 import { ANALYZER_VERSION, type AnalyzableItem, analyze } from "./rules.js";
 
 export const ANALYSIS_TOPIC = "conversation_note_analysis";
 
-interface Loaded {
-  message: ClaimedMessage;
-  key: AnalysisKey;
-  item?: AnalyzableItem;
-}
-
-/** The batch's items, one query per item kind, never one per message. */
-async function loadItems(ex: Executor, messages: ClaimedMessage[]): Promise<Loaded[]> {
-  const loaded: Loaded[] = messages.map((message) => ({ message, key: message.key as AnalysisKey }));
-  const fsIds = loaded.flatMap((l) => ("conversation_fs_id" in l.key ? [l.key.conversation_fs_id] : []));
-  const noteIds = loaded.flatMap((l) => ("note_id" in l.key ? [l.key.note_id] : []));
-  const conversations = new Map<string, AnalyzableItem>();
-  const versions = new Map<string, AnalyzableItem>();
-  if (fsIds.length > 0) {
-    const rows = await ex
-      .selectFrom("conversations")
-      .select(["fs_id", "subject", "messages"])
-      .where("fs_id", "in", fsIds)
-      .execute();
-    for (const r of rows) {
-      const messages = readJson<{ role: "customer" | "agent" | "system"; text: string }[]>(r.messages);
-      conversations.set(r.fs_id, { kind: "conversation", subject: r.subject, messages });
-    }
-  }
-  if (noteIds.length > 0) {
-    const wanted = loaded.flatMap((l) => ("note_version" in l.key ? [l.key.note_version] : []));
-    const rows = await ex
+/**
+ * In the ack transaction, before anything is written: each analyzed item's
+ * row, locked (see items/lock.ts), and whether it still has the content that
+ * was analyzed. An item deleted or changed since it was loaded is moot: the
+ * message completes as skipped and nothing is written (a change enqueued its
+ * own analysis, which will see the new content). For notes, also the latest
+ * version: only the latest version may set a note's labels.
+ */
+async function stillCurrent<T extends Loaded>(
+  trx: Executor,
+  dialect: Database["dialect"],
+  analyzed: T[],
+): Promise<{ current: T[]; moot: T[]; latest: Map<string, number> }> {
+  const keys = analyzed.map((a) => a.key);
+  const fsIds = keys.flatMap((k) => ("conversation_fs_id" in k ? [k.conversation_fs_id] : []));
+  const conversations = await lockConversations(trx, dialect, fsIds, "share");
+  const latest = await lockNotes(
+    trx,
+    dialect,
+    keys.flatMap((k) => ("note_id" in k ? [k.note_id] : [])),
+  );
+  const versions = new Map<string, string | null>();
+  const notes = keys.flatMap((k) => ("note_id" in k && latest.has(k.note_id) ? [k] : []));
+  for (const part of chunks(notes, 2)) {
+    const rows = await trx
       .selectFrom("note_versions")
-      .select(["note_id", "version", "text"])
-      .where("note_id", "in", noteIds)
-      .where("version", "in", wanted)
+      .select(["note_id", "version", "content_hash"])
+      .where("note_id", "in", [...new Set(part.map((k) => k.note_id))])
+      .where("version", "in", [...new Set(part.map((k) => k.note_version))])
       .execute();
-    for (const r of rows) versions.set(`${r.note_id}\u0000${r.version}`, { kind: "note", text: r.text });
+    for (const r of rows) versions.set(itemKey({ note_id: r.note_id, note_version: r.version }), r.content_hash);
   }
-  for (const l of loaded) {
-    l.item =
-      "conversation_fs_id" in l.key
-        ? conversations.get(l.key.conversation_fs_id)
-        : versions.get(`${l.key.note_id}\u0000${l.key.note_version}`);
+  const hashNow = (key: AnalysisKey) =>
+    "conversation_fs_id" in key ? conversations.get(key.conversation_fs_id)?.content_hash : versions.get(itemKey(key));
+  const current: T[] = [];
+  const moot: T[] = [];
+  for (const a of analyzed) {
+    const now = hashNow(a.key);
+    (now !== undefined && now === a.contentHash ? current : moot).push(a);
   }
-  return loaded;
-}
-
-/** Latest version per note, read inside the ack transaction: only the latest version may set a note's labels. */
-async function latestVersions(trx: Executor, noteIds: string[]): Promise<Map<string, number>> {
-  if (noteIds.length === 0) return new Map();
-  const rows = await trx
-    .selectFrom("notes")
-    .select(["note_id", "latest_version"])
-    .where("note_id", "in", noteIds)
-    .execute();
-  return new Map(rows.map((r) => [r.note_id, r.latest_version]));
+  return { current, moot, latest };
 }
 
 /**
@@ -78,14 +68,14 @@ async function latestVersions(trx: Executor, noteIds: string[]): Promise<Map<str
  * and one analysis run per item with what it added and removed, while
  * "preview" only computes what would change. A note version older than the
  * note's latest never changes the note's labels (its run is kept). An item
- * deleted since its message was published has nothing to analyze: skipped.
+ * deleted or changed since it was loaded has nothing to write: skipped.
  */
 function handler(taxonomies: TaxonomyCache, models: ModelCache, mode: "apply" | "preview") {
   return async (messages: ClaimedMessage[], context: HandlerContext): Promise<BatchOutcome> => {
-    const db = context.database.db;
+    const { db, dialect } = context.database;
     const taxonomy = await taxonomies.current(db);
     const model = taxonomy.labels.some((l) => l.model !== undefined) ? await models.current(db) : undefined;
-    const loaded = await loadItems(db, messages);
+    const { loaded, deferred } = await loadBatch(db, messages);
     const missing = loaded.filter((l) => l.item === undefined).map((l) => l.message.id);
     const analyzed = loaded
       .filter((l) => l.item !== undefined)
@@ -94,16 +84,14 @@ function handler(taxonomies: TaxonomyCache, models: ModelCache, mode: "apply" | 
         return { ...l, assignments: withModelLabels(item, taxonomy, analyze(item, taxonomy), model) };
       });
     return {
+      deferred,
       async commit(trx, acked, jobs) {
         const ackedIds = new Set(acked.map((m) => m.id));
-        const skipped = missing.filter((id) => ackedIds.has(id));
         const mine = analyzed.filter((a) => ackedIds.has(a.message.id));
-        if (mine.length === 0) return { skipped };
-        const latest = await latestVersions(
-          trx,
-          mine.flatMap((a) => ("note_id" in a.key ? [a.key.note_id] : [])),
-        );
-        const applied = mine.filter(
+        const { current, moot, latest } = await stillCurrent(trx, dialect, mine);
+        const skipped = [...missing.filter((id) => ackedIds.has(id)), ...moot.map((a) => a.message.id)];
+        if (current.length === 0) return { skipped };
+        const applied = current.filter(
           (a) => !("note_id" in a.key) || latest.get(a.key.note_id) === a.key.note_version,
         );
         const results: AnalysisResult[] = applied.map((a) => ({
@@ -119,7 +107,7 @@ function handler(taxonomies: TaxonomyCache, models: ModelCache, mode: "apply" | 
           mode === "apply" ? await applyAnalysis(trx, results) : await previewAnalysis(trx, results);
         const changes = new Map(applied.map((a, i) => [a.message.id, diffs[i] as LabelDiff]));
         if (mode === "apply")
-          await recordRuns(trx, mine, { changes, jobs }, results, taxonomy.version, model?.version ?? null);
+          await recordRuns(trx, current, { changes, jobs }, results, taxonomy.version, model?.version ?? null);
         return { skipped, changes };
       },
     };

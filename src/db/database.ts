@@ -27,7 +27,35 @@ export function openDatabase(target: DatabaseTarget, logger?: Logger): Database 
   return target.kind === "sqlite" ? openSqlite(target.path) : openPostgres(target.url, logger);
 }
 
-/** Runs `fn` in one write transaction (BEGIN IMMEDIATE on SQLite). */
-export function transaction<T>(database: Database, fn: (trx: Executor) => Promise<T>): Promise<T> {
-  return database.db.transaction().execute(fn);
+/**
+ * PostgreSQL's "try again" answers: a serialization failure, a deadlock (two
+ * transactions locking the same rows in another order), and a unique key that
+ * a concurrent transaction took between this one's read and its insert. Each
+ * is about timing, not the request: the transaction runs again from the start
+ * and sees the other's commit. (SQLite transactions are serialized by the
+ * write lock and never see these.)
+ */
+const RETRYABLE_SQLSTATES = new Set(["40001", "40P01", "23505"]);
+const MAX_ATTEMPTS = 5;
+
+function isRetryable(database: Database, err: unknown): boolean {
+  return database.dialect === "postgres" && RETRYABLE_SQLSTATES.has((err as { code?: string }).code ?? "");
+}
+
+/**
+ * Runs `fn` in one write transaction (BEGIN IMMEDIATE on SQLite), again from
+ * the start if PostgreSQL answers that a concurrent transaction got in its
+ * way: `fn` must keep its effects inside `trx` (anything it returns is
+ * computed anew on each attempt).
+ */
+export async function transaction<T>(database: Database, fn: (trx: Executor) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await database.db.transaction().execute(fn);
+    } catch (err) {
+      if (attempt >= MAX_ATTEMPTS || !isRetryable(database, err)) throw err;
+      // A short random pause, so two transactions that collided do not collide again in step.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
+  }
 }

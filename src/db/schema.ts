@@ -62,6 +62,8 @@ export interface MessagesTable {
   last_error: string | null;
   created_at: number;
   finished_at: number | null;
+  /** Runners that lost this message's lease (died, stalled): not attempts, but bounded too. */
+  lease_expiries: ColumnType<number, number | undefined, number>;
 }
 
 export interface AnalysisRunsTable {
@@ -170,6 +172,17 @@ export interface ManualLabelEventsTable {
   at: number;
 }
 
+/** Browser sessions from /console: a hash of the cookie's random id, never the id itself. */
+export interface SessionsTable {
+  id_hash: string;
+  /** The token that signed the session in (its id): the session has that token's scope while it is configured. */
+  token_id: string;
+  /** scheme://host[:port] the session was signed in on; it is refused anywhere else. */
+  origin: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface MigrationsTable {
   id: number;
   name: string;
@@ -191,6 +204,7 @@ export interface Schema {
   manual_label_events: ManualLabelEventsTable;
   relabel_migrations: MigrationsTable;
   models: ModelsTable;
+  sessions: SessionsTable;
 }
 
 export function readJson<T>(value: unknown): T {

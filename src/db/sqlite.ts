@@ -1,45 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import {
-  CompiledQuery,
-  type DatabaseConnection,
-  Kysely,
-  type SqliteDatabase,
-  SqliteDialect,
-  SqliteDriver,
-} from "kysely";
+import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from "kysely";
 import type { Database } from "./database.js";
 import type { Schema } from "./schema.js";
+import { type Prepare, TwoConnectionSqliteDriver } from "./sqlite-driver.js";
 
-/** How long a writer waits for another process's write lock before giving up. */
-export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
-
-/**
- * Write transactions start with BEGIN IMMEDIATE: they take the write lock up
- * front, so two processes never deadlock upgrading a read lock (SQLITE_BUSY
- * that no busy timeout can resolve), and the busy timeout applies instead.
- */
-class ImmediateSqliteDriver extends SqliteDriver {
-  readonly #raw: BetterSqlite3.Database;
-  constructor(config: ConstructorParameters<typeof SqliteDriver>[0], raw: BetterSqlite3.Database) {
-    super(config);
-    this.#raw = raw;
-  }
-
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
-  }
-
-  /**
-   * After some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM …) SQLite has
-   * already rolled the transaction back; a ROLLBACK then fails with "no
-   * transaction is active" and would hide the error that matters.
-   */
-  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    if (this.#raw.inTransaction) await super.rollbackTransaction(connection);
-  }
-}
+export { SQLITE_BUSY_TIMEOUT_MS } from "./sqlite-driver.js";
 
 /** Prepared statements kept per SQL text, least recently used dropped first. */
 const STATEMENT_CACHE_SIZE = 256;
@@ -52,16 +19,14 @@ const STATEMENT_CACHE_SIZE = 256;
 const MAX_CACHED_SQL_LENGTH = 2_000;
 
 /**
- * better-sqlite3 as Kysely sees it, with its short prepared statements kept:
- * Kysely prepares every query anew, and parsing and planning cost a share of
- * every small request. The same SQL text gets the same statement back;
- * better-sqlite3 statements are reusable, and nothing here streams, so none
- * is ever in use twice at once.
+ * A connection's short prepared statements, kept: Kysely prepares every query
+ * anew, and parsing and planning cost a share of every small request. The
+ * same SQL text gets the same statement back; better-sqlite3 statements are
+ * reusable, and nothing here streams, so none is ever in use twice at once.
  */
-function withStatementCache(raw: BetterSqlite3.Database): SqliteDatabase {
+function withStatementCache(raw: BetterSqlite3.Database): Prepare {
   const statements = new Map<string, BetterSqlite3.Statement>();
   return {
-    close: () => raw.close(),
     prepare(sql) {
       if (sql.length > MAX_CACHED_SQL_LENGTH) return raw.prepare(sql);
       let statement = statements.get(sql);
@@ -74,40 +39,53 @@ function withStatementCache(raw: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
-class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #raw: BetterSqlite3.Database;
-  readonly #cached: SqliteDatabase;
-  constructor(raw: BetterSqlite3.Database) {
-    const cached = withStatementCache(raw);
-    super({ database: cached });
-    this.#raw = raw;
-    this.#cached = cached;
-  }
-  override createDriver() {
-    return new ImmediateSqliteDriver({ database: this.#cached }, this.#raw);
-  }
-}
-
-export function openSqlite(path: string): Database {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const raw = new BetterSqlite3(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+function connect(path: string): BetterSqlite3.Database {
+  // No busy timeout: SQLite's busy handler would sleep on the event loop's thread (see sqlite-driver.ts).
+  const raw = new BetterSqlite3(path, { timeout: 0 });
   raw.pragma("journal_mode = WAL");
   raw.pragma("synchronous = FULL");
   raw.pragma("foreign_keys = ON");
   // 32 MiB of page cache instead of SQLite's 2 MiB: bulk re-labeling walks big indexes.
   raw.pragma("cache_size = -32768");
+  return raw;
+}
+
+export function openSqlite(path: string): Database {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const writer = connect(path);
   // Checkpoint every ~40 MiB of WAL instead of 4 MiB: a page a bulk job dirties in
   // many commits (index pages, mostly) is copied into the database once per
   // checkpoint, not once per 4 MiB. Measured: commit time of a 100k re-label 2.6 → 1.1 s.
-  raw.pragma("wal_autocheckpoint = 10000");
-  const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect(raw) });
+  writer.pragma("wal_autocheckpoint = 10000");
+  // An in-memory database is private to its connection: there, reads share the writer.
+  const reader = path === ":memory:" ? writer : connect(path);
+  if (reader !== writer) reader.pragma("query_only = ON");
+  const writerStatements = withStatementCache(writer);
+  const driver = new TwoConnectionSqliteDriver({
+    writer,
+    writerStatements,
+    readerStatements: reader === writer ? writerStatements : withStatementCache(reader),
+    close: () => {
+      reader.close();
+      if (reader !== writer) writer.close();
+    },
+  });
+  const db = new Kysely<Schema>({
+    dialect: {
+      createAdapter: () => new SqliteAdapter(),
+      createDriver: () => driver,
+      createIntrospector: (kysely) => new SqliteIntrospector(kysely),
+      createQueryCompiler: () => new SqliteQueryCompiler(),
+    },
+  });
   return {
     dialect: "sqlite",
     db,
     description: `sqlite:${path}`,
-    // better-sqlite3's prepare() takes one statement; exec() runs a script on the same connection.
+    // better-sqlite3's prepare() takes one statement; exec() runs a script on the write
+    // connection, where the migration's transaction is.
     execScript: async (_executor, script) => {
-      raw.exec(script);
+      writer.exec(script);
     },
     close: () => db.destroy(),
   };

@@ -5,6 +5,7 @@ import { AppError } from "../errors.js";
 import { type Label, labelOutput, labelsOf } from "../labels/assignments.js";
 import { parseTimestamp, toIso } from "../time.js";
 import { jsonObjectSchema, textSchema, timestampInput } from "../validation.js";
+import { conversationContent } from "./content.js";
 import { type Page, toPage } from "./cursor.js";
 import { deleteDerived } from "./derived.js";
 import type { ListRange } from "./range.js";
@@ -107,12 +108,25 @@ export async function putConversation(
     metadata: JSON.stringify(input.metadata ?? {}),
     created_at: createdAt ?? existing?.created_at ?? Math.min(now, updatedAt),
     updated_at: updatedAt,
+    ...conversationContent(input.subject ?? "", messages),
   };
-  if (existing) {
-    await trx.updateTable("conversations").set(row).where("fs_id", "=", fsId).execute();
-  } else {
-    await trx.insertInto("conversations").values(row).execute();
-  }
+  // An upsert, not "update if it existed": a row deleted or created by a concurrent
+  // request since the read above is written all the same, never lost or doubled.
+  await trx
+    .insertInto("conversations")
+    .values(row)
+    .onConflict((oc) =>
+      oc.column("fs_id").doUpdateSet((eb) => ({
+        subject: eb.ref("excluded.subject"),
+        messages: eb.ref("excluded.messages"),
+        metadata: eb.ref("excluded.metadata"),
+        created_at: createdAt === undefined ? eb.ref("conversations.created_at") : eb.ref("excluded.created_at"),
+        updated_at: eb.ref("excluded.updated_at"),
+        content_hash: eb.ref("excluded.content_hash"),
+        content_bytes: eb.ref("excluded.content_bytes"),
+      })),
+    )
+    .execute();
   return {
     conversation: toConversation({ ...row, messages, metadata: input.metadata ?? {} }),
     created: !existing,
@@ -162,11 +176,9 @@ export async function listConversations(ex: Executor, range: ListRange): Promise
   );
 }
 
-/** Erases a conversation and everything derived from it. */
+/** Erases a conversation and everything derived from it: its row first, which locks it (see derived.ts). */
 export async function deleteConversation(trx: Executor, fsId: string): Promise<void> {
-  await deleteDerived(trx, "conversation", fsId);
   const result = await trx.deleteFrom("conversations").where("fs_id", "=", fsId).executeTakeFirst();
-  if (result.numDeletedRows === 0n) {
-    throw conversationNotFound(fsId);
-  }
+  if (result.numDeletedRows === 0n) throw conversationNotFound(fsId);
+  await deleteDerived(trx, "conversation", fsId);
 }

@@ -1,23 +1,25 @@
 import type { Executor } from "../db/database.js";
 
 /**
- * Erases what analysis derived from an item: its labels and its analysis
- * runs. Messages about it may stay queued; when they run, the item is gone
- * and they complete with nothing to do.
+ * Erases what was derived from an item or decided about it: its labels, its
+ * analysis runs, and people's label decisions with their history, so an item
+ * later created under the same id starts with nothing of the erased one.
+ * Messages about it may stay queued; when they run, the item is gone and
+ * they complete with nothing to do. Callers delete (so lock) the item's own
+ * row first: an analysis committing at the same time holds that row and is
+ * waited for, then erased with the rest (see analysis/topic.ts).
  */
 export async function deleteDerived(
   trx: Executor,
   itemType: "conversation" | "note",
   itemId: string,
 ): Promise<void> {
-  await trx
-    .deleteFrom("label_assignments")
-    .where("item_type", "=", itemType)
-    .where("item_id", "=", itemId)
-    .execute();
-  await trx
-    .deleteFrom("analysis_runs")
-    .where("item_type", "=", itemType)
-    .where("item_id", "=", itemId)
-    .execute();
+  for (const table of [
+    "label_assignments",
+    "analysis_runs",
+    "manual_label_decisions",
+    "manual_label_events",
+  ] as const) {
+    await trx.deleteFrom(table).where("item_type", "=", itemType).where("item_id", "=", itemId).execute();
+  }
 }

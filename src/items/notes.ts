@@ -5,6 +5,7 @@ import { AppError } from "../errors.js";
 import { type Label, labelOutput, labelsOf } from "../labels/assignments.js";
 import { parseTimestamp, toIso } from "../time.js";
 import { jsonObjectSchema, textSchema, timestampInput } from "../validation.js";
+import { noteVersionContent } from "./content.js";
 import { type Page, toPage } from "./cursor.js";
 import { deleteDerived } from "./derived.js";
 import type { ListRange } from "./range.js";
@@ -91,15 +92,30 @@ export async function appendNoteVersion(
     )
     .returning("latest_version")
     .executeTakeFirstOrThrow();
+  const metadata = JSON.stringify(input.metadata ?? {});
   const row = {
     note_id: noteId,
     version,
     text: input.text,
-    metadata: JSON.stringify(input.metadata ?? {}),
+    metadata,
     created_at: createdAt,
+    ...noteVersionContent(input.text, metadata),
   };
   await trx.insertInto("note_versions").values(row).execute();
   return toVersion({ ...row, metadata: input.metadata ?? {} });
+}
+
+/** The number of a version of the note with exactly this text and metadata, if it has one. */
+async function identicalVersion(trx: Executor, noteId: string, input: NoteVersionInput) {
+  const { content_hash } = noteVersionContent(input.text, JSON.stringify(input.metadata ?? {}));
+  const row = await trx
+    .selectFrom("note_versions")
+    .select("version")
+    .where("note_id", "=", noteId)
+    .where("content_hash", "=", content_hash)
+    .orderBy("version")
+    .executeTakeFirst();
+  return row?.version;
 }
 
 export type ImportedVersion =
@@ -107,10 +123,13 @@ export type ImportedVersion =
   | { outcome: "skipped"; version: number };
 
 /**
- * Import semantics, so a file can be loaded twice: a version that exists with
- * the same text is skipped, with other text it is a conflict; a version past
- * latest + 1 would leave a gap. Without a version, a line whose text equals
- * the latest version's is skipped, anything else appends.
+ * Import semantics, so a file can be loaded twice, or again after an import
+ * stopped halfway. With a version: one that exists with the same text is
+ * skipped, with other text it is a conflict; a version past latest + 1 would
+ * leave a gap. Without a version: a line identical (text and metadata) to any
+ * version the note already has is skipped, whatever the order of the lines;
+ * anything else appends. (So an import never records a note going back to an
+ * earlier text; `POST /api/notes/:note_id/versions` does.)
  */
 export async function importNoteVersion(
   trx: Executor,
@@ -118,28 +137,31 @@ export async function importNoteVersion(
   input: NoteVersionInput,
   version: number | undefined,
 ): Promise<ImportedVersion> {
+  if (version === undefined) {
+    const same = await identicalVersion(trx, noteId, input);
+    if (same !== undefined) return { outcome: "skipped", version: same };
+    return { outcome: "appended", version: await appendNoteVersion(trx, noteId, input) };
+  }
   const note = await trx
     .selectFrom("notes")
     .select("latest_version")
     .where("note_id", "=", noteId)
     .executeTakeFirst();
   const latest = note?.latest_version ?? 0;
-  const compareWith = version ?? latest;
-  if (compareWith >= 1 && compareWith <= latest) {
+  if (version <= latest) {
     const existing = await trx
       .selectFrom("note_versions")
       .select("text")
       .where("note_id", "=", noteId)
-      .where("version", "=", compareWith)
+      .where("version", "=", version)
       .executeTakeFirstOrThrow();
-    if (existing.text === input.text) return { outcome: "skipped", version: compareWith };
-    if (version !== undefined) {
-      throw new AppError(
-        "note_version_conflict",
-        `note '${noteId}' version ${version} already exists with other text; versions are immutable`,
-      );
-    }
-  } else if (version !== undefined && version !== latest + 1) {
+    if (existing.text === input.text) return { outcome: "skipped", version };
+    throw new AppError(
+      "note_version_conflict",
+      `note '${noteId}' version ${version} already exists with other text; versions are immutable`,
+    );
+  }
+  if (version !== latest + 1) {
     throw new AppError(
       "note_version_conflict",
       `note '${noteId}' version ${version} would leave a gap: the latest version is ${latest}`,
@@ -239,10 +261,13 @@ export async function listNotes(ex: Executor, range: ListRange): Promise<Page<No
   );
 }
 
-/** Erases a note, all its versions and everything derived from them. */
+/**
+ * Erases a note, all its versions and everything derived from them: the
+ * note's row first, which locks it (see derived.ts).
+ */
 export async function deleteNote(trx: Executor, noteId: string): Promise<void> {
-  await deleteDerived(trx, "note", noteId);
-  await trx.deleteFrom("note_versions").where("note_id", "=", noteId).execute();
   const result = await trx.deleteFrom("notes").where("note_id", "=", noteId).executeTakeFirst();
   if (result.numDeletedRows === 0n) throw noteNotFound(noteId);
+  await trx.deleteFrom("note_versions").where("note_id", "=", noteId).execute();
+  await deleteDerived(trx, "note", noteId);
 }

@@ -3,6 +3,7 @@ import type { Evidence, LabelAssignment } from "../analysis/rules.js";
 import { chunks } from "../db/chunks.js";
 import type { Executor } from "../db/database.js";
 import { type LabelSource, readJson } from "../db/schema.js";
+import { pauseAt } from "../runners/pause-points.js";
 import { toIso } from "../time.js";
 
 export type ItemType = "conversation" | "note";
@@ -157,6 +158,7 @@ export async function applyAnalysis(
     const ids = ofType.map((r) => r.itemId);
     const current = await labelSources(trx, itemType, ids);
     const removed = await removedByPeople(trx, itemType, ids);
+    await pauseAt("beforeLabelWrite");
     const rows = [];
     const lost = new Map<string, string[]>();
     for (const result of ofType) {

@@ -1,8 +1,9 @@
 import { enqueueAnalysis } from "../analysis/enqueue.js";
-import type { Executor } from "../db/database.js";
+import type { Database, Executor } from "../db/database.js";
 import { AppError } from "../errors.js";
-import { requireConversation } from "../items/conversations.js";
-import { requireLatestVersion } from "../items/notes.js";
+import { conversationNotFound, requireConversation } from "../items/conversations.js";
+import { lockConversations, lockNotes } from "../items/lock.js";
+import { noteNotFound, requireLatestVersion } from "../items/notes.js";
 import type { Publisher } from "../pubsub/publish.js";
 import type { ItemType } from "./assignments.js";
 import { currentTaxonomy } from "./taxonomy-store.js";
@@ -18,6 +19,27 @@ import { currentTaxonomy } from "./taxonomy-store.js";
 export async function assertItem(ex: Executor, itemType: ItemType, id: string): Promise<void> {
   if (itemType === "note") await requireLatestVersion(ex, id);
   else await requireConversation(ex, id);
+}
+
+/**
+ * Locks the item for the rest of the transaction (items/lock.ts), so a
+ * decision and an analysis committing at the same time happen one after the
+ * other; throws `conversation_not_found` or `note_not_found` if it is gone.
+ * Returns a note's latest version.
+ */
+async function lockItem(
+  trx: Executor,
+  dialect: Database["dialect"],
+  itemType: ItemType,
+  id: string,
+): Promise<number | null> {
+  if (itemType === "conversation") {
+    if (!(await lockConversations(trx, dialect, [id], "update")).has(id)) throw conversationNotFound(id);
+    return null;
+  }
+  const latest = (await lockNotes(trx, dialect, [id])).get(id);
+  if (latest === undefined) throw noteNotFound(id);
+  return latest;
 }
 
 /** The label must exist in the current taxonomy: a typo must not become a label nobody can query. */
@@ -68,12 +90,13 @@ async function decide(
 
 export async function addManualLabel(
   trx: Executor,
+  dialect: Database["dialect"],
   itemType: ItemType,
   id: string,
   name: string,
   now = Date.now(),
 ): Promise<void> {
-  await assertItem(trx, itemType, id);
+  const latestVersion = await lockItem(trx, dialect, itemType, id);
   const taxonomyVersion = await assertKnownLabel(trx, itemType, name);
   await decide(trx, itemType, id, name, "add", now);
   const row = {
@@ -82,7 +105,7 @@ export async function addManualLabel(
     evidence: "[]",
     analyzer_version: "manual",
     taxonomy_version: taxonomyVersion,
-    note_version: itemType === "note" ? await requireLatestVersion(trx, id) : null,
+    note_version: latestVersion,
     analyzed_at: now,
   };
   await trx
@@ -94,12 +117,13 @@ export async function addManualLabel(
 
 export async function removeManualLabel(
   trx: Executor,
+  dialect: Database["dialect"],
   itemType: ItemType,
   id: string,
   name: string,
   now = Date.now(),
 ): Promise<void> {
-  await assertItem(trx, itemType, id);
+  await lockItem(trx, dialect, itemType, id);
   await assertKnownLabel(trx, itemType, name);
   await decide(trx, itemType, id, name, "remove", now);
   await trx
@@ -116,13 +140,14 @@ export async function removeManualLabel(
  */
 export async function handBack(
   trx: Executor,
+  dialect: Database["dialect"],
   publisher: Publisher,
   itemType: ItemType,
   id: string,
   name: string,
   now = Date.now(),
 ): Promise<void> {
-  await assertItem(trx, itemType, id);
+  const latestVersion = await lockItem(trx, dialect, itemType, id);
   const decision = await trx
     .deleteFrom("manual_label_decisions")
     .where("item_type", "=", itemType)
@@ -153,8 +178,6 @@ export async function handBack(
     .values({ item_type: itemType, item_id: id, label: name, action: "override", at: now })
     .execute();
   const key =
-    itemType === "conversation"
-      ? { conversation_fs_id: id }
-      : { note_id: id, note_version: await requireLatestVersion(trx, id) };
+    latestVersion === null ? { conversation_fs_id: id } : { note_id: id, note_version: latestVersion };
   await enqueueAnalysis(trx, publisher, key);
 }

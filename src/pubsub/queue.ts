@@ -149,6 +149,7 @@ export async function requeue(
   ids: number[],
   patch: { attempts?: number; last_error?: string | null; run_at?: number },
   now = Date.now(),
+  { refundAttempt = false }: { refundAttempt?: boolean } = {},
 ): Promise<{ requeued: number; folded: number }> {
   if (ids.length === 0) return { requeued: 0, folded: 0 };
   const chosen = () =>
@@ -164,14 +165,15 @@ export async function requeue(
     .where(sql<boolean>`not ${twinPending}`)
     .groupBy(["topic", "key"]);
   const requeued = await chosen()
-    .set({
+    .set((eb) => ({
       run_at: now,
+      ...(refundAttempt ? { attempts: eb("attempts", "-", 1) } : {}),
       ...patch,
       state: "pending",
       finished_at: null,
       lease_token: null,
       lease_expires_at: null,
-    })
+    }))
     .where("id", "in", firstPerKey)
     .executeTakeFirst();
   // Every other one now has a pending twin that will do its work: jobs waiting on it wait on the twin.
@@ -192,8 +194,17 @@ export async function requeue(
 }
 
 /**
+ * Lease expiries a message survives before it is dead-lettered. An expired
+ * lease is not the message's fault (its runner died, stalled or was too slow),
+ * so it does not use up an attempt; but a message whose runner dies every
+ * time (it crashes the process) must not circulate for ever.
+ */
+export const MAX_LEASE_EXPIRIES = 10;
+
+/**
  * Recovers messages whose lease expired (their runner died or stalled): back
- * to pending, or dead-lettered when that was their last attempt.
+ * to pending with their attempt given back, or dead-lettered once they have
+ * outlived `MAX_LEASE_EXPIRIES` runners.
  */
 export async function reapExpiredLeases(
   database: Database,
@@ -203,7 +214,7 @@ export async function reapExpiredLeases(
   return transaction(database, async (trx) => {
     let query = trx
       .selectFrom("messages")
-      .select(["id", "attempts", "max_attempts"])
+      .select(["id", "lease_expiries"])
       .where("state", "=", "running")
       .where("lease_expires_at", "<", now)
       .limit(limit);
@@ -211,13 +222,52 @@ export async function reapExpiredLeases(
     if (database.dialect === "postgres") query = query.forUpdate().skipLocked();
     const expired = await query.execute();
     if (expired.length === 0) return 0;
-    const lastError = "lease expired before the runner finished";
-    const dead = expired.filter((m) => m.attempts >= m.max_attempts).map((m) => m.id);
-    if (dead.length > 0) await deadLetter(trx, dead, lastError, now);
-    const retry = expired.filter((m) => m.attempts < m.max_attempts).map((m) => m.id);
-    await requeue(trx, retry, { last_error: lastError }, now);
+    await trx
+      .updateTable("messages")
+      .set((eb) => ({ lease_expiries: eb("lease_expiries", "+", 1) }))
+      .where(
+        "id",
+        "in",
+        expired.map((m) => m.id),
+      )
+      .execute();
+    const dead = expired.filter((m) => m.lease_expiries + 1 >= MAX_LEASE_EXPIRIES).map((m) => m.id);
+    if (dead.length > 0) {
+      const why = `its runner's lease expired ${MAX_LEASE_EXPIRIES} times (the runner died, stalled or was too slow each time)`;
+      await deadLetter(trx, dead, why, now);
+    }
+    const retry = expired.filter((m) => m.lease_expiries + 1 < MAX_LEASE_EXPIRIES).map((m) => m.id);
+    const lastError = "lease expired before the runner finished (not counted as an attempt)";
+    await requeue(trx, retry, { last_error: lastError }, now, { refundAttempt: true });
     return expired.length;
   });
+}
+
+/**
+ * Hands messages a runner claimed but did not get to back to the queue, in
+ * its ack transaction: pending again at once, their attempt not counted.
+ */
+export async function release(trx: Executor, messages: ClaimedMessage[], now = Date.now()): Promise<void> {
+  const token = messages[0]?.leaseToken;
+  if (token === undefined) return;
+  const held = await trx
+    .selectFrom("messages")
+    .select("id")
+    .where(
+      "id",
+      "in",
+      messages.map((m) => m.id),
+    )
+    .where("state", "=", "running")
+    .where("lease_token", "=", token)
+    .execute();
+  await requeue(
+    trx,
+    held.map((r) => r.id),
+    {},
+    now,
+    { refundAttempt: true },
+  );
 }
 
 /** Deletes finished messages older than the retention, a bounded number at a time. */

@@ -45,6 +45,11 @@ export interface BatchOutcome {
   ): Promise<void | CommitResult>;
   /** Messages that failed on their own, with why; the rest of the batch still commits. */
   failed?: Map<number, string>;
+  /**
+   * Messages the handler did not get to (the batch was too big to finish in
+   * good time): back to pending with the ack, their attempt not counted.
+   */
+  deferred?: ClaimedMessage[];
 }
 
 export interface Backoff {

@@ -1,7 +1,8 @@
 import { transaction } from "../db/database.js";
-import { ack, type FailOutcome, fail } from "../pubsub/queue.js";
+import { ack, type FailOutcome, fail, release } from "../pubsub/queue.js";
 import type { ClaimedMessage, HandlerContext, TopicDefinition } from "../pubsub/topic.js";
 import { releaseWaits, settle } from "../reanalysis/accounting.js";
+import { pauseAt } from "./pause-points.js";
 
 export interface BatchReport {
   succeeded: number;
@@ -61,8 +62,11 @@ export async function processBatch(
   if (messages.length === 0) return report;
   try {
     const outcome = await topic.handle(messages, context);
-    const ok = messages.filter((m) => !outcome.failed?.has(m.id));
+    const deferred = new Set(outcome.deferred?.map((m) => m.id));
+    const ok = messages.filter((m) => !outcome.failed?.has(m.id) && !deferred.has(m.id));
+    await pauseAt("beforeAck");
     const acked = await transaction(context.database, async (trx) => {
+      if (outcome.deferred?.length) await release(trx, outcome.deferred);
       const ids = await ack(trx, ok);
       const waits = await releaseWaits(trx, [...ids]);
       const result = await outcome.commit(

@@ -49,7 +49,7 @@ export function labelRoutes(app: FastifyInstance, context: AppContext): void {
       },
       async (request) => {
         await transaction(database, (trx) =>
-          addManualLabel(trx, kind.type, request.params.id, request.body.name),
+          addManualLabel(trx, database.dialect, kind.type, request.params.id, request.body.name),
         );
         return current(request.params.id);
       },
@@ -67,7 +67,7 @@ export function labelRoutes(app: FastifyInstance, context: AppContext): void {
       },
       async (request) => {
         await transaction(database, (trx) =>
-          removeManualLabel(trx, kind.type, request.params.id, request.params.name),
+          removeManualLabel(trx, database.dialect, kind.type, request.params.id, request.params.name),
         );
         return current(request.params.id);
       },
@@ -85,7 +85,7 @@ export function labelRoutes(app: FastifyInstance, context: AppContext): void {
       },
       async (request) => {
         await transaction(database, (trx) =>
-          handBack(trx, context, kind.type, request.params.id, request.params.name),
+          handBack(trx, database.dialect, context, kind.type, request.params.id, request.params.name),
         );
         return current(request.params.id);
       },

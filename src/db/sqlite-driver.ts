@@ -1,0 +1,182 @@
+import type BetterSqlite3 from "better-sqlite3";
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  type QueryResult,
+  SelectQueryNode,
+} from "kysely";
+import { AppError } from "../errors.js";
+
+/** How long a writer waits for another process's write lock before giving up (503 `database_busy`). */
+export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
+/**
+ * better-sqlite3 waits for a lock held by another process inside SQLite's
+ * busy handler, which sleeps on the calling thread: the whole event loop
+ * stopped (a `/healthz` took 19 s while another process held the write lock
+ * 20 s). So every connection here has a busy timeout of 0, and a busy lock is
+ * waited for here, asynchronously, with a growing pause between tries: the
+ * server keeps answering while one of its writers waits.
+ */
+async function withBusyRetry<T>(run: () => T, deadline = Date.now() + SQLITE_BUSY_TIMEOUT_MS): Promise<T> {
+  for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+    try {
+      return run();
+    } catch (err) {
+      if ((err as { code?: string }).code !== "SQLITE_BUSY" || Date.now() >= deadline) {
+        if ((err as { code?: string }).code === "SQLITE_BUSY") throw new AppError("database_busy");
+        throw err;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}
+
+/** Waiters for the process's one write connection, first come first served. */
+class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+
+  /** Resolves, once it is this caller's turn, to the function that hands the turn on. */
+  lock(): Promise<() => void> {
+    let unlock!: () => void;
+    const turn = new Promise<void>((resolve) => {
+      unlock = resolve;
+    });
+    const ready = this.#tail.then(() => unlock);
+    this.#tail = this.#tail.then(() => turn);
+    return ready;
+  }
+}
+
+/** A statement that only reads can run on the read connection, outside any transaction. */
+function isRead(query: CompiledQuery): boolean {
+  return SelectQueryNode.is(query.query) || /^\s*(select|with)\b/i.test(query.sql);
+}
+
+function run(raw: Prepare, query: CompiledQuery): QueryResult<unknown> {
+  const statement = raw.prepare(query.sql);
+  const parameters = query.parameters as unknown[];
+  if (statement.reader) return { rows: statement.all(parameters) };
+  const { changes, lastInsertRowid } = statement.run(parameters);
+  return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+}
+
+export interface Prepare {
+  prepare(sql: string): BetterSqlite3.Statement;
+}
+
+/**
+ * Two connections to one SQLite file: reads outside a transaction go to a
+ * read-only one and never wait (WAL readers see the last commit, whatever a
+ * writer holds), while transactions and single writes queue in-process for
+ * the write connection and wait for other processes' locks without blocking
+ * the event loop. Write transactions begin IMMEDIATE: they take the write lock
+ * up front, so two processes never deadlock upgrading a read lock.
+ */
+export class TwoConnectionSqliteDriver implements Driver {
+  readonly #writer: BetterSqlite3.Database;
+  readonly #writerStatements: Prepare;
+  readonly #readerStatements: Prepare;
+  readonly #close: () => void;
+  readonly #writes = new Mutex();
+
+  constructor(options: {
+    writer: BetterSqlite3.Database;
+    writerStatements: Prepare;
+    readerStatements: Prepare;
+    close: () => void;
+  }) {
+    this.#writer = options.writer;
+    this.#writerStatements = options.writerStatements;
+    this.#readerStatements = options.readerStatements;
+    this.#close = options.close;
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return new SqliteSession(this);
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    const session = connection as SqliteSession;
+    session.unlock = await this.#writes.lock();
+    try {
+      await withBusyRetry(() => this.#writer.exec("begin immediate"));
+    } catch (err) {
+      session.release();
+      throw err;
+    }
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const session = connection as SqliteSession;
+    try {
+      await withBusyRetry(() => this.#writer.exec("commit"));
+    } catch (err) {
+      // A commit that failed leaves the transaction open: roll it back before the next writer's turn.
+      if (this.#writer.inTransaction) this.#writer.exec("rollback");
+      throw err;
+    } finally {
+      session.release();
+    }
+  }
+
+  /**
+   * After some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM …) SQLite has
+   * already rolled the transaction back; a ROLLBACK then fails with "no
+   * transaction is active" and would hide the error that matters.
+   */
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      if (this.#writer.inTransaction) this.#writer.exec("rollback");
+    } finally {
+      (connection as SqliteSession).release();
+    }
+  }
+
+  async releaseConnection(): Promise<void> {}
+
+  async destroy(): Promise<void> {
+    this.#close();
+  }
+
+  /** Runs `query` in the session's transaction, on the reader, or as a write of its own. */
+  async execute(session: SqliteSession, query: CompiledQuery): Promise<QueryResult<unknown>> {
+    if (session.unlock !== undefined) return run(this.#writerStatements, query);
+    if (isRead(query)) return withBusyRetry(() => run(this.#readerStatements, query));
+    const unlock = await this.#writes.lock();
+    try {
+      return await withBusyRetry(() => run(this.#writerStatements, query));
+    } finally {
+      unlock();
+    }
+  }
+}
+
+/** What Kysely holds as "the connection": a handle that knows whether it is inside a transaction. */
+class SqliteSession implements DatabaseConnection {
+  readonly #driver: TwoConnectionSqliteDriver;
+  /** Set while this session holds the write connection (inside a transaction). */
+  unlock: (() => void) | undefined;
+
+  constructor(driver: TwoConnectionSqliteDriver) {
+    this.#driver = driver;
+  }
+
+  release(): void {
+    const unlock = this.unlock;
+    this.unlock = undefined;
+    unlock?.();
+  }
+
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return this.#driver.execute(this, query) as Promise<QueryResult<R>>;
+  }
+
+  // biome-ignore lint/correctness/useYield: relabel never streams from SQLite
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error("streaming is not supported on SQLite here");
+  }
+}
