@@ -8,13 +8,12 @@ import {
   type LabelDiff,
   previewAnalysis,
 } from "../labels/assignments.js";
-import { TaxonomyCache } from "../labels/taxonomy-store.js";
-import { withModelLabels } from "../models/detect.js";
-import { ModelCache } from "../models/store.js";
 import type { BatchOutcome, ClaimedMessage, HandlerContext, TopicDefinition } from "../pubsub/topic.js";
 import { type AnalysisKey, normalizeAnalysisKey } from "./key.js";
 import { itemKey, type Loaded, loadBatch } from "./load.js";
-import { ANALYZER_VERSION, type AnalyzableItem, analyze } from "./rules.js";
+import { ANALYZER_VERSION, type AnalyzableItem, type LabelAssignment } from "./rules.js";
+import { AnalysisSetupCache } from "./setup.js";
+import { analysisThreads } from "./threads.js";
 
 export const ANALYSIS_TOPIC = "conversation_note_analysis";
 
@@ -70,19 +69,19 @@ async function stillCurrent<T extends Loaded>(
  * note's latest never changes the note's labels (its run is kept). An item
  * deleted or changed since it was loaded has nothing to write: skipped.
  */
-function handler(taxonomies: TaxonomyCache, models: ModelCache, mode: "apply" | "preview") {
+function handler(setups: AnalysisSetupCache, mode: "apply" | "preview") {
   return async (messages: ClaimedMessage[], context: HandlerContext): Promise<BatchOutcome> => {
     const { db, dialect } = context.database;
-    const taxonomy = await taxonomies.current(db);
-    const model = taxonomy.labels.some((l) => l.model !== undefined) ? await models.current(db) : undefined;
+    const setup = await setups.current(db);
+    const { taxonomy, model } = setup;
     const { loaded, deferred } = await loadBatch(db, messages);
     const missing = loaded.filter((l) => l.item === undefined).map((l) => l.message.id);
-    const analyzed = loaded
-      .filter((l) => l.item !== undefined)
-      .map((l) => {
-        const item = l.item as AnalyzableItem;
-        return { ...l, assignments: withModelLabels(item, taxonomy, analyze(item, taxonomy), model) };
-      });
+    const present = loaded.filter((l) => l.item !== undefined);
+    const labels = await analysisThreads().label(
+      present.map((l) => l.item as AnalyzableItem),
+      setup,
+    );
+    const analyzed = present.map((l, i) => ({ ...l, assignments: labels[i] as LabelAssignment[] }));
     return {
       deferred,
       async commit(trx, acked, jobs) {
@@ -169,7 +168,7 @@ export function analysisTopic(): TopicDefinition {
     // PostgreSQL 250 → 7.2k, 500 → 8.3k, 1,000 → 8.9k, 2,000 → 9.5k). A batch takes
     // ~0.2 s, far inside any lease.
     batchSize: 2000,
-    handle: handler(new TaxonomyCache(), new ModelCache(), "apply"),
+    handle: handler(new AnalysisSetupCache(), "apply"),
   };
 }
 
@@ -192,6 +191,6 @@ export function previewTopic(): TopicDefinition {
     maxAttempts: 3,
     backoff: { baseMs: 1_000, maxMs: 60_000 },
     batchSize: 250,
-    handle: handler(new TaxonomyCache(), new ModelCache(), "preview"),
+    handle: handler(new AnalysisSetupCache(), "preview"),
   };
 }

@@ -1,4 +1,5 @@
 import type { Database } from "../../src/db/database.js";
+import { conversationContent } from "../../src/items/content.js";
 
 /** Writes conversations straight into the table (a fixture: fast, and without their analysis messages). */
 export async function insertConversations(
@@ -15,6 +16,7 @@ export async function insertConversations(
         subject: "",
         messages: JSON.stringify([{ role: "customer", text: text(i), at: null }]),
         metadata: "{}",
+        ...conversationContent("", [{ role: "customer", text: text(i) }]),
         created_at: at(i),
         updated_at: at(i),
       };
