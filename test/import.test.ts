@@ -83,4 +83,28 @@ describe.each(BACKENDS)("import on %s", (backend) => {
     expect(rejected[0]?.message).toMatch(/already exists with other text/);
     expect((await getNoteVersion(f.database.db, "n", 1)).text).toBe("one");
   });
+
+  it("re-imports notes without versions idempotently: a line identical to any version is skipped, in any order", async () => {
+    const lines = [
+      { type: "note", note_id: "n", text: "first" },
+      { type: "note", note_id: "n", text: "second" },
+      { type: "note", note_id: "n", text: "second", metadata: { source: "crm" } },
+    ];
+    expect((await importFile(f.database, f.runtime, ndjson(lines))).note_versions).toBe(3);
+    // Again, reordered, and a half of it as an import killed midway would have left it.
+    for (const again of [lines, [...lines].reverse(), lines.slice(0, 1)]) {
+      expect(await importFile(f.database, f.runtime, ndjson(again))).toMatchObject({
+        note_versions: 0,
+        skipped: again.length,
+      });
+    }
+    expect((await getNote(f.database.db, "n")).latest_version).toBe(3);
+    expect(
+      await f.database.db.selectFrom("messages").select("id").where("state", "=", "pending").execute(),
+    ).toHaveLength(3);
+    // A new text is a new version, wherever it appears in the file.
+    const counts = await importFile(f.database, f.runtime, ndjson([{ type: "note", note_id: "n", text: "third" }, ...lines]));
+    expect(counts).toMatchObject({ note_versions: 1, skipped: 3 });
+    expect(await getNote(f.database.db, "n")).toMatchObject({ latest_version: 4, text: "third" });
+  });
 });
