@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { parseHost } from "./http/host.js";
+import { DEFAULT_HTTP_LIMITS } from "./http/http-limits.js";
 
 /**
  * Configuration is read once, at start, from the environment (flags override
@@ -38,6 +40,26 @@ const tokenList = z
   .pipe(z.array(z.string().min(MIN_TOKEN_LENGTH, `each token ${tokenRule}`)))
   .default([]);
 
+/** RELABEL_ALLOWED_HOSTS: comma-separated host[:port], as a browser puts it in the Host header. */
+const hostList = z
+  .string()
+  .transform((list) =>
+    list
+      .split(",")
+      .map((host) => host.trim().toLowerCase())
+      .filter((host) => host !== ""),
+  )
+  .pipe(
+    z.array(
+      z.string().refine((host) => parseHost(host) !== undefined, {
+        error: (issue) => `'${issue.input}' is not a host[:port] (e.g. relabel.example.com or 10.0.0.5:3000)`,
+      }),
+    ),
+  )
+  .default([]);
+
+const millis = (fallback: number) => intFrom(100, 3_600_000).default(fallback);
+
 const schema = z
   .object({
     DATABASE_URL: z.string().min(1).default("sqlite:./data/relabel.db"),
@@ -51,6 +73,15 @@ const schema = z
     RELABEL_RATE_LIMIT: intFrom(0, 1_000_000).default(200),
     RELABEL_AUTH_FAILURE_LIMIT: intFrom(0, 1_000_000).default(30),
     RELABEL_RETENTION_MS: intFrom(0, 365 * 86_400_000).default(7 * 86_400_000),
+    RELABEL_HEADERS_TIMEOUT_MS: millis(DEFAULT_HTTP_LIMITS.headersTimeoutMs),
+    RELABEL_REQUEST_TIMEOUT_MS: millis(DEFAULT_HTTP_LIMITS.requestTimeoutMs),
+    RELABEL_KEEP_ALIVE_TIMEOUT_MS: millis(DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs),
+    RELABEL_IDLE_TIMEOUT_MS: millis(DEFAULT_HTTP_LIMITS.idleTimeoutMs),
+    RELABEL_MAX_CONNECTIONS: intFrom(0, 1_000_000).default(DEFAULT_HTTP_LIMITS.maxConnections),
+    RELABEL_MAX_CONNECTIONS_PER_ADDRESS: intFrom(0, 1_000_000).default(
+      DEFAULT_HTTP_LIMITS.maxConnectionsPerAddress,
+    ),
+    RELABEL_ALLOWED_HOSTS: hostList,
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .transform((env, ctx) => {
@@ -59,6 +90,15 @@ const schema = z
       database = parseDatabaseUrl(env.DATABASE_URL);
     } catch (err) {
       ctx.addIssue({ code: "custom", path: ["DATABASE_URL"], message: (err as Error).message });
+      return z.NEVER;
+    }
+    // Node refuses a server whose headers may take longer than the whole request.
+    if (env.RELABEL_HEADERS_TIMEOUT_MS > env.RELABEL_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["RELABEL_HEADERS_TIMEOUT_MS"],
+        message: `must not exceed RELABEL_REQUEST_TIMEOUT_MS (${env.RELABEL_REQUEST_TIMEOUT_MS})`,
+      });
       return z.NEVER;
     }
     return {
@@ -73,6 +113,15 @@ const schema = z
       retentionMs: env.RELABEL_RETENTION_MS,
       rateLimitPerSecond: env.RELABEL_RATE_LIMIT,
       authFailuresPerMinute: env.RELABEL_AUTH_FAILURE_LIMIT,
+      httpLimits: {
+        headersTimeoutMs: env.RELABEL_HEADERS_TIMEOUT_MS,
+        requestTimeoutMs: env.RELABEL_REQUEST_TIMEOUT_MS,
+        keepAliveTimeoutMs: env.RELABEL_KEEP_ALIVE_TIMEOUT_MS,
+        idleTimeoutMs: env.RELABEL_IDLE_TIMEOUT_MS,
+        maxConnections: env.RELABEL_MAX_CONNECTIONS,
+        maxConnectionsPerAddress: env.RELABEL_MAX_CONNECTIONS_PER_ADDRESS,
+      },
+      allowedHosts: env.RELABEL_ALLOWED_HOSTS,
       logLevel: env.LOG_LEVEL,
     };
   });

@@ -28,6 +28,11 @@ export const ERRORS = {
     status: 403,
     message: "A browser session may only change things from relabel's own pages (same origin).",
   },
+  host_not_allowed: {
+    status: 403,
+    message:
+      "Browser sessions are served only under relabel's own host names: the loopback names, HOST, and RELABEL_ALLOWED_HOSTS.",
+  },
   not_found: { status: 404, message: "No such route." },
   conversation_not_found: { status: 404, message: "No conversation with this fs_id." },
   note_not_found: { status: 404, message: "No note with this note_id." },

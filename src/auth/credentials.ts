@@ -36,11 +36,6 @@ export class Credentials {
     this.entries = [...tokens.admin.map(entry("admin")), ...(tokens.ingest ?? []).map(entry("ingest"))];
   }
 
-  /** The admin tokens, the first one first: browser sessions are signed with keys derived from them. */
-  get adminTokens(): string[] {
-    return this.entries.filter((e) => e.principal.scope === "admin").map((e) => e.token);
-  }
-
   /** The principal of the token with this id, while that token is configured. */
   byTokenId(tokenId: string): Principal | undefined {
     return this.entries.find((e) => e.principal.tokenId === tokenId)?.principal;

@@ -70,6 +70,9 @@ export function serveCommand(program: Command): void {
             authFailuresPerMinute: config.authFailuresPerMinute,
           },
           version: packageVersion(),
+          httpLimits: config.httpLimits,
+          allowedHosts: config.allowedHosts,
+          listenHost: config.host,
         });
         if (source.kind === "file") {
           // The token itself goes only to a person at a terminal, never into logs.

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Credentials, Scope } from "../auth/credentials.js";
 import { AppError } from "../errors.js";
 import { isMetered, type RateLimits } from "./rate-limit.js";
-import { sessionPrincipal } from "./session.js";
+import type { SessionAuth } from "./session.js";
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -43,9 +43,16 @@ function authorizationHeaders(request: FastifyRequest): number {
  * session from /console (see session.ts), with the scope the route needs. A
  * token in the query string is never read: URLs end up in logs and browser
  * history. Unknown `/api` paths answer 401 before 404, so the routes cannot
- * be mapped without a token.
+ * be mapped without a token. Only sessions are bound to a Host and an origin:
+ * a bearer token is presented on purpose, by curl or another machine, under
+ * whatever name reaches the server.
  */
-export function installAuth(app: FastifyInstance, credentials: Credentials, limits: RateLimits): void {
+export function installAuth(
+  app: FastifyInstance,
+  credentials: Credentials,
+  limits: RateLimits,
+  sessions: SessionAuth,
+): void {
   app.addHook("onRequest", async (request, reply) => {
     const path = routedPath(request);
     if (!isApiPath(path)) return;
@@ -53,9 +60,7 @@ export function installAuth(app: FastifyInstance, credentials: Credentials, limi
     // several is ambiguous (which one did a proxy check?), so none of them counts.
     const presented =
       authorizationHeaders(request) > 1 ? "" : BEARER.exec(request.headers.authorization ?? "")?.[1];
-    const principal =
-      presented !== undefined ? credentials.identify(presented) : sessionPrincipal(request, credentials);
-    if (principal === "cross-origin") throw new AppError("cross_origin_refused");
+    const principal = presented !== undefined ? credentials.identify(presented) : await sessions(request);
     if (principal === undefined) {
       await limits.authFailure(request, reply);
       // RFC 6750: a 401 names the scheme it wants, so clients and proxies know what to send.

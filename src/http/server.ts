@@ -5,9 +5,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Credentials } from "../auth/credentials.js";
 import { Metrics } from "../metrics.js";
+import { AllowedHosts } from "./allowed-hosts.js";
 import { installAuth } from "./auth.js";
 import type { AppContext } from "./context.js";
 import { clientErrorHandler, installErrorHandling, sendError, toAppError } from "./errors.js";
+import { DEFAULT_HTTP_LIMITS, type HttpLimits, limitConnections, timeoutOptions } from "./http-limits.js";
 import { parseJsonBody } from "./json-body.js";
 import { installRateLimits, type RateLimitOptions } from "./rate-limit.js";
 import { requestLogSerializer } from "./request-log.js";
@@ -44,9 +46,16 @@ export interface ServerOptions extends AppContext {
   /** The process's metrics, shared with its runners; a server of its own otherwise. */
   metrics?: Metrics;
   version?: string;
+  /** Timeouts and connection caps (each defaults to DEFAULT_HTTP_LIMITS). */
+  httpLimits?: Partial<HttpLimits>;
+  /** Host names (host[:port]) browser sessions may be used under, besides the loopback names. */
+  allowedHosts?: readonly string[];
+  /** The HOST the server listens on: allowed for browser sessions too, unless a wildcard. */
+  listenHost?: string;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const httpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.httpLimits };
   const app = Fastify({
     loggerInstance: options.logger.child(
       {},
@@ -60,7 +69,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     clientErrorHandler,
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
+    ...timeoutOptions(httpLimits),
   });
+  limitConnections(app.server, httpLimits, app.log);
   app.removeContentTypeParser(["application/json", "text/plain"]);
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, parseJsonBody);
   app.setValidatorCompiler(validatorCompiler);
@@ -93,8 +104,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     app,
     options.rateLimits ?? { perTokenPerSecond: 0, authFailuresPerMinute: 0 },
   );
-  await installSessions(app, options.credentials, limits);
-  installAuth(app, options.credentials, limits);
+  const hosts = new AllowedHosts({ hosts: options.allowedHosts, listenHost: options.listenHost });
+  const sessions = await installSessions(app, {
+    credentials: options.credentials,
+    limits,
+    database: options.database,
+    hosts,
+  });
+  installAuth(app, options.credentials, limits, sessions);
   const metrics = options.metrics ?? new Metrics(options.database, () => options.topics.names());
   metrics.instrument(app);
   app.get(
