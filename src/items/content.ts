@@ -19,10 +19,19 @@ function fingerprint(parts: string[]): string {
   return hash.digest("base64url").slice(0, 22);
 }
 
-/** A conversation's subject and messages (role and text), the parts analysis reads. */
-export function conversationContent(subject: string, messages: { role: string; text: string }[]): Content {
+/**
+ * A conversation's fingerprint is of its subject and messages (role and
+ * text), the parts analysis reads; its size counts its metadata too, what a
+ * page of conversations carries.
+ */
+export function conversationContent(
+  subject: string,
+  messages: { role: string; text: string }[],
+  metadataJson: string,
+): Content {
   const parts = [subject, ...messages.flatMap((m) => [m.role, m.text])];
-  return { content_hash: fingerprint(parts), content_bytes: parts.reduce((n, p) => n + p.length, 0) };
+  const bytes = parts.reduce((n, p) => n + p.length, metadataJson.length);
+  return { content_hash: fingerprint(parts), content_bytes: bytes };
 }
 
 /** A note version's text and metadata: two versions alike in both are the same version (re-imports). */

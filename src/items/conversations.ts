@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { chunks } from "../db/chunks.js";
 import type { Executor } from "../db/database.js";
 import { readJson } from "../db/schema.js";
 import { AppError } from "../errors.js";
@@ -6,7 +7,7 @@ import { type Label, labelOutput, labelsOf } from "../labels/assignments.js";
 import { parseTimestamp, toIso } from "../time.js";
 import { jsonObjectSchema, textSchema, timestampInput } from "../validation.js";
 import { conversationContent } from "./content.js";
-import { type Page, toPage } from "./cursor.js";
+import { type Page, pageRows, toPage } from "./cursor.js";
 import { deleteDerived } from "./derived.js";
 import type { ListRange } from "./range.js";
 
@@ -108,7 +109,7 @@ export async function putConversation(
     metadata: JSON.stringify(input.metadata ?? {}),
     created_at: createdAt ?? existing?.created_at ?? Math.min(now, updatedAt),
     updated_at: updatedAt,
-    ...conversationContent(input.subject ?? "", messages),
+    ...conversationContent(input.subject ?? "", messages, JSON.stringify(input.metadata ?? {})),
   };
   // An upsert, not "update if it existed": a row deleted or created by a concurrent
   // request since the read above is written all the same, never lost or doubled.
@@ -149,10 +150,11 @@ export async function getConversation(ex: Executor, fsId: string): Promise<Conve
   return toConversation(row, (await labelsOf(ex, "conversation", [fsId])).get(fsId));
 }
 
+/** Conversations by last activity; a page is bounded by count and by size (see page-budget.ts). */
 export async function listConversations(ex: Executor, range: ListRange): Promise<Page<Conversation>> {
   let query = ex
     .selectFrom("conversations")
-    .selectAll()
+    .select(["fs_id", "updated_at", "content_bytes"])
     .orderBy("updated_at")
     .orderBy("fs_id")
     .limit(range.limit + 1);
@@ -162,17 +164,22 @@ export async function listConversations(ex: Executor, range: ListRange): Promise
   if (after) {
     query = query.where((eb) => eb(eb.refTuple("updated_at", "fs_id"), ">", eb.tuple(after.at, after.id)));
   }
-  const rows = await query.execute();
-  const labels = await labelsOf(
-    ex,
-    "conversation",
-    rows.map((r) => r.fs_id),
-  );
+  const { kept, more } = pageRows(await query.execute(), range.limit);
+  const ids = kept.map((r) => r.fs_id);
+  const rows = new Map<string, ConversationRow>();
+  for (const part of chunks(ids)) {
+    for (const row of await ex.selectFrom("conversations").selectAll().where("fs_id", "in", part).execute())
+      rows.set(row.fs_id, row);
+  }
+  const labels = await labelsOf(ex, "conversation", ids);
   return toPage(
-    rows,
-    range.limit,
+    kept,
+    more,
     (r) => ({ at: r.updated_at, id: r.fs_id }),
-    (r) => toConversation(r, labels.get(r.fs_id)),
+    (r) => {
+      const row = rows.get(r.fs_id);
+      return row && toConversation(row, labels.get(r.fs_id));
+    },
   );
 }
 

@@ -1,4 +1,5 @@
 import { AppError } from "../errors.js";
+import { fitPage } from "../page-budget.js";
 import { idSchema } from "../validation.js";
 
 /**
@@ -34,15 +35,33 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
-/** Turns `limit + 1` fetched rows into a page and the cursor to the next one. */
+/**
+ * The rows of a page and the cursor to the next one, if `more` rows follow
+ * them. `map` returns undefined for a row deleted since its key was read:
+ * it is left out, and the cursor still moves past it.
+ */
 export function toPage<Row, T>(
+  kept: Row[],
+  more: boolean,
+  position: (row: Row) => Position,
+  map: (row: Row) => T | undefined,
+): Page<T> {
+  const last = kept[kept.length - 1];
+  return {
+    items: kept.map(map).filter((item): item is T => item !== undefined),
+    next_cursor: more && last ? encodeCursor(position(last)) : null,
+  };
+}
+
+/**
+ * Of `limit + 1` rows fetched without their content (keys and sizes), the
+ * ones the page holds (see page-budget.ts), and whether more follow.
+ */
+export function pageRows<Row extends { content_bytes: number }>(
   rows: Row[],
   limit: number,
-  position: (row: Row) => Position,
-  map: (row: Row) => T,
-): Page<T> {
-  const more = rows.length > limit;
-  const kept = more ? rows.slice(0, limit) : rows;
-  const last = kept[kept.length - 1];
-  return { items: kept.map(map), next_cursor: more && last ? encodeCursor(position(last)) : null };
+): { kept: Row[]; more: boolean } {
+  const candidates = rows.slice(0, limit);
+  const kept = candidates.slice(0, fitPage(candidates.map((r) => r.content_bytes)));
+  return { kept, more: rows.length > kept.length };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { chunks } from "../db/chunks.js";
 import type { Executor } from "../db/database.js";
 import { readJson } from "../db/schema.js";
 import { AppError } from "../errors.js";
@@ -6,7 +7,7 @@ import { type Label, labelOutput, labelsOf } from "../labels/assignments.js";
 import { parseTimestamp, toIso } from "../time.js";
 import { jsonObjectSchema, textSchema, timestampInput } from "../validation.js";
 import { noteVersionContent } from "./content.js";
-import { type Page, toPage } from "./cursor.js";
+import { type Page, pageRows, toPage } from "./cursor.js";
 import { deleteDerived } from "./derived.js";
 import type { ListRange } from "./range.js";
 
@@ -233,9 +234,19 @@ export async function getNoteVersion(ex: Executor, noteId: string, version: numb
   throw noteVersionNotFound(noteId, version, await requireLatestVersion(ex, noteId));
 }
 
-/** Notes in order of their latest version's created_at (their last activity). */
+/**
+ * Notes in order of their latest version's created_at (their last activity);
+ * a page is bounded by count and by size (see page-budget.ts).
+ */
 export async function listNotes(ex: Executor, range: ListRange): Promise<Page<Note>> {
-  let query = selectLatestVersions(ex)
+  let query = ex
+    .selectFrom("notes")
+    .innerJoin("note_versions", (join) =>
+      join
+        .onRef("note_versions.note_id", "=", "notes.note_id")
+        .onRef("note_versions.version", "=", "notes.latest_version"),
+    )
+    .select(["notes.note_id", "notes.updated_at", "note_versions.content_bytes"])
     .orderBy("notes.updated_at")
     .orderBy("notes.note_id")
     .limit(range.limit + 1);
@@ -247,17 +258,22 @@ export async function listNotes(ex: Executor, range: ListRange): Promise<Page<No
       eb(eb.refTuple("notes.updated_at", "notes.note_id"), ">", eb.tuple(after.at, after.id)),
     );
   }
-  const rows = await query.execute();
-  const labels = await labelsOf(
-    ex,
-    "note",
-    rows.map((r) => r.note_id),
-  );
+  const { kept, more } = pageRows(await query.execute(), range.limit);
+  const ids = kept.map((r) => r.note_id);
+  const rows = new Map<string, Parameters<typeof toNote>[0]>();
+  for (const part of chunks(ids)) {
+    for (const row of await selectLatestVersions(ex).where("notes.note_id", "in", part).execute())
+      rows.set(row.note_id, row);
+  }
+  const labels = await labelsOf(ex, "note", ids);
   return toPage(
-    rows,
-    range.limit,
+    kept,
+    more,
     (r) => ({ at: r.updated_at, id: r.note_id }),
-    (r) => toNote(r, labels.get(r.note_id)),
+    (r) => {
+      const row = rows.get(r.note_id);
+      return row && toNote(row, labels.get(r.note_id));
+    },
   );
 }
 

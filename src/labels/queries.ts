@@ -61,8 +61,8 @@ export async function labelItems(
     if (items.length > query.limit) break;
   }
   return toPage(
-    items,
-    query.limit,
+    items.slice(0, query.limit),
+    items.length > query.limit,
     (i) => ({ at: Date.parse(i.updated_at), id: `${i.type === "note" ? "n" : "c"}:${i.id}` }),
     (i) => i,
   );

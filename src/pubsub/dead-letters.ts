@@ -1,4 +1,6 @@
+import { sql } from "kysely";
 import { type Database, type Executor, transaction } from "../db/database.js";
+import { fitPage } from "../page-budget.js";
 import { readJson } from "../db/schema.js";
 import { toIso } from "../time.js";
 import { requeue } from "./queue.js";
@@ -20,21 +22,31 @@ export interface DeadLetterQuery {
   limit: number;
 }
 
-/** Dead-lettered messages, oldest first, keyset-paginated by id. */
+/**
+ * Dead-lettered messages, oldest first, keyset-paginated by id; a page is
+ * bounded by count and by the size of the messages' data (see page-budget.ts).
+ */
 export async function listDeadLetters(
   ex: Executor,
   query: DeadLetterQuery,
 ): Promise<{ items: DeadLetter[]; next_cursor: string | null }> {
-  let q = ex
+  let sizes = ex
     .selectFrom("messages")
-    .selectAll()
+    .select(["id", sql<number>`length(cast(data as text)) + length(key)`.as("bytes")])
     .where("state", "=", "failed")
     .orderBy("id")
     .limit(query.limit + 1);
-  if (query.topic !== undefined) q = q.where("topic", "=", query.topic);
-  if (query.afterId !== undefined) q = q.where("id", ">", query.afterId);
-  const rows = await q.execute();
-  const page = rows.slice(0, query.limit);
+  if (query.topic !== undefined) sizes = sizes.where("topic", "=", query.topic);
+  if (query.afterId !== undefined) sizes = sizes.where("id", ">", query.afterId);
+  const fetched = await sizes.execute();
+  const candidates = fetched.slice(0, query.limit);
+  const ids = candidates.slice(0, fitPage(candidates.map((c) => Number(c.bytes)))).map((c) => c.id);
+  const rows =
+    ids.length === 0
+      ? []
+      : await ex.selectFrom("messages").selectAll().where("id", "in", ids).orderBy("id").execute();
+  const page = rows.filter((r) => r.state === "failed");
+  const more = fetched.length > ids.length;
   return {
     items: page.map((r) => ({
       id: r.id,
@@ -46,7 +58,7 @@ export async function listDeadLetters(
       created_at: toIso(r.created_at),
       failed_at: r.finished_at === null ? null : toIso(r.finished_at),
     })),
-    next_cursor: rows.length > query.limit ? String(page[page.length - 1]?.id) : null,
+    next_cursor: more && ids.length > 0 ? String(ids[ids.length - 1]) : null,
   };
 }
 

@@ -16,7 +16,7 @@ export async function insertConversations(
         subject: "",
         messages: JSON.stringify([{ role: "customer", text: text(i), at: null }]),
         metadata: "{}",
-        ...conversationContent("", [{ role: "customer", text: text(i) }]),
+        ...conversationContent("", [{ role: "customer", text: text(i) }], "{}"),
         created_at: at(i),
         updated_at: at(i),
       };
