@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { transaction } from "../src/db/database.js";
 import { redrive } from "../src/pubsub/dead-letters.js";
 import { publish } from "../src/pubsub/publish.js";
-import { ack, claim, reapExpiredLeases } from "../src/pubsub/queue.js";
+import { ack, claim, MAX_LEASE_EXPIRIES, pruneFinished, reapExpiredLeases } from "../src/pubsub/queue.js";
 import { processBatch } from "../src/runners/process-batch.js";
 import { tick } from "../src/runners/tick.js";
 import { freshRuntime, type TestRuntime } from "./helpers/app.js";
@@ -146,5 +146,46 @@ describe.each(BACKENDS)("queue on %s", (backend) => {
     expect(report.next_due_in_ms).toBeGreaterThan(20_000);
     expect(report.next_due_in_ms).toBeLessThanOrEqual(60_000);
     expect((await tick(t.runtime)).processed).toBe(0);
+  });
+
+  it("dead-letters a message whose runner lost its lease every time, without using its attempts", async () => {
+    const { id } = await send("crashes its runner");
+    for (let i = 0; i < MAX_LEASE_EXPIRIES; i++) {
+      expect(await claim(t.database, TEST_TOPIC, 10, 1)).toHaveLength(1);
+      await sleep(5);
+      expect(await reapExpiredLeases(t.database)).toBe(1);
+    }
+    expect(await stateOf(id)).toMatchObject({ state: "failed", attempts: 1, lease_expiries: MAX_LEASE_EXPIRIES });
+    expect((await stateOf(id)).last_error).toMatch(/lease expired 10 times/);
+  });
+
+  it("prunes every finished message past retention in one pass, chunk by chunk, and nothing else", async () => {
+    const now = Date.now();
+    const day = 86_400_000;
+    const row = (i: number, state: "done" | "cancelled" | "pending", finishedAt: number | null) => ({
+      topic: TEST_TOPIC,
+      key: JSON.stringify({ n: i }),
+      data: "{}",
+      state,
+      priority: 0,
+      attempts: 1,
+      max_attempts: 5,
+      run_at: now,
+      created_at: now - 10 * day,
+      finished_at: finishedAt,
+    });
+    const rows = [
+      ...Array.from({ length: 12_000 }, (_, i) => row(i, i % 10 === 0 ? "cancelled" : "done", now - 8 * day)),
+      ...Array.from({ length: 50 }, (_, i) => row(100_000 + i, "done", now - day)),
+      ...Array.from({ length: 50 }, (_, i) => row(200_000 + i, "pending", null)),
+    ];
+    for (let i = 0; i < rows.length; i += 1_000) {
+      await transaction(t.database, (trx) => trx.insertInto("messages").values(rows.slice(i, i + 1_000)).execute());
+    }
+    const pruned = await pruneFinished(t.database, 7 * day, now, { chunk: 5_000, budgetMs: 60_000 });
+    expect(pruned).toBe(12_000);
+    const left = await t.database.db.selectFrom("messages").select(["state", "finished_at"]).execute();
+    expect(left).toHaveLength(100);
+    expect(left.every((m) => m.state === "pending" || (m.finished_at ?? 0) >= now - 7 * day)).toBe(true);
   });
 });

@@ -47,7 +47,8 @@ export async function tick(runtime: Runtime, options: TickOptions = {}): Promise
   const maxMessages = Math.min(options.maxMessages ?? TICK_DEFAULTS.maxMessages, TICK_CAPS.maxMessages);
   const deadline = start + Math.min(options.maxMs ?? TICK_DEFAULTS.maxMs, TICK_CAPS.maxMs);
   const { database } = runtime;
-  await housekeeping(runtime);
+  // A tick leaves most of its time to the messages: pruning gets a fifth of it at most.
+  await housekeeping(runtime, { pruneBudgetMs: Math.min(1_000, (deadline - start) / 5) });
 
   const topics: Record<string, TopicTick> = {};
   for (const name of runtime.topics.names()) {

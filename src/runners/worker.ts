@@ -30,6 +30,7 @@ export class RunnerPool {
   #loops: Promise<void>[] = [];
   #stopping = false;
   #maintenance?: NodeJS.Timeout;
+  #maintaining = false;
   #unsubscribe?: () => void;
 
   constructor(runtime: Runtime, options: RunnerPoolOptions) {
@@ -47,11 +48,9 @@ export class RunnerPool {
     // Housekeeping (lease recovery first of all) every quarter of the lease, and once at start
     // (a replacement for a crashed worker recovers its batch at once): a dead runner's messages
     // are back within about 1.25 leases.
-    void this.#maintain();
-    this.#maintenance = setInterval(
-      () => void this.#maintain(),
-      Math.max(Math.floor(this.#runtime.leaseMs / 4), 100),
-    );
+    const interval = Math.max(Math.floor(this.#runtime.leaseMs / 4), 100);
+    void this.#maintain(interval / 2);
+    this.#maintenance = setInterval(() => void this.#maintain(interval / 2), interval);
     this.#maintenance.unref();
     this.#loops = Array.from({ length: this.#concurrency }, () => this.#loop());
   }
@@ -65,11 +64,20 @@ export class RunnerPool {
     await Promise.all(this.#loops);
   }
 
-  async #maintain(): Promise<void> {
+  /**
+   * One pass at a time: pruning may take up to half the interval (so it keeps
+   * up with the fastest runners), and a pass still going when the next is due
+   * is not doubled.
+   */
+  async #maintain(pruneBudgetMs: number): Promise<void> {
+    if (this.#maintaining) return;
+    this.#maintaining = true;
     try {
-      await housekeeping(this.#runtime);
+      await housekeeping(this.#runtime, { pruneBudgetMs });
     } catch (err) {
       this.#runtime.logger.warn({ err: (err as Error).message }, "housekeeping failed; will retry");
+    } finally {
+      this.#maintaining = false;
     }
   }
 
