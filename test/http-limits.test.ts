@@ -2,6 +2,7 @@ import net from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Credentials } from "../src/auth/credentials.js";
+import { loadConfig } from "../src/config.js";
 import { addressKey, type HttpLimits } from "../src/http/http-limits.js";
 import { buildServer } from "../src/http/server.js";
 import { freshRuntime, TEST_TOKEN, type TestRuntime } from "./helpers/app.js";
@@ -27,8 +28,12 @@ class Connection {
       this.received += chunk;
     });
     this.socket.on("error", () => {}); // a reset is one way of being closed
-    this.opened = new Promise((resolve) => this.socket.once("connect", () => resolve()));
     this.closed = new Promise((resolve) => this.socket.once("close", () => resolve(Date.now())));
+    // Refused connections may be closed before the client has seen them open.
+    this.opened = new Promise((resolve) => {
+      this.socket.once("connect", () => resolve());
+      void this.closed.then(() => resolve());
+    });
   }
 
   write(text: string): void {
@@ -49,13 +54,17 @@ class Connection {
   }
 }
 
-const within = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
-  Promise.race([
-    promise,
-    new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms),
-    ),
-  ]);
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** GET /healthz on a connection of its own; the status line's code. */
 async function healthz(port: number, localAddress: string): Promise<number> {
@@ -249,5 +258,38 @@ describe("addressKey", () => {
     expect(addressKey("::1")).toBe("0:0:0:0::/64");
     expect(addressKey("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
     expect(addressKey("1::2:3:4:5:1.2.3.4")).toBe("1:0:2:3::/64");
+  });
+});
+
+describe("timeouts and caps in the configuration", () => {
+  it("has defaults, reads each variable, and refuses headers that may outlast the request", () => {
+    expect(loadConfig({}).httpLimits).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      idleTimeoutMs: 360_000,
+      maxConnections: 10_000,
+      maxConnectionsPerAddress: 256,
+    });
+    const config = loadConfig({
+      RELABEL_HEADERS_TIMEOUT_MS: "2000",
+      RELABEL_REQUEST_TIMEOUT_MS: "60000",
+      RELABEL_KEEP_ALIVE_TIMEOUT_MS: "1000",
+      RELABEL_IDLE_TIMEOUT_MS: "90000",
+      RELABEL_MAX_CONNECTIONS: "0",
+      RELABEL_MAX_CONNECTIONS_PER_ADDRESS: "0",
+    });
+    expect(config.httpLimits).toEqual({
+      headersTimeoutMs: 2_000,
+      requestTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 1_000,
+      idleTimeoutMs: 90_000,
+      maxConnections: 0,
+      maxConnectionsPerAddress: 0,
+    });
+    expect(() =>
+      loadConfig({ RELABEL_HEADERS_TIMEOUT_MS: "40000", RELABEL_REQUEST_TIMEOUT_MS: "30000" }),
+    ).toThrow(/RELABEL_HEADERS_TIMEOUT_MS: must not exceed RELABEL_REQUEST_TIMEOUT_MS/);
+    expect(() => loadConfig({ RELABEL_REQUEST_TIMEOUT_MS: "0" })).toThrow(/RELABEL_REQUEST_TIMEOUT_MS/);
   });
 });

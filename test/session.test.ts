@@ -2,7 +2,7 @@ import http from "node:http";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Credentials } from "../src/auth/credentials.js";
-import { parseDatabaseUrl } from "../src/config.js";
+import { loadConfig, parseDatabaseUrl } from "../src/config.js";
 import { type Database, openDatabase } from "../src/db/database.js";
 import { buildServer } from "../src/http/server.js";
 import { SECURE_SESSION_COOKIE, SESSION_COOKIE } from "../src/http/session.js";
@@ -331,5 +331,18 @@ describe.each(BACKENDS)("sessions kept server-side and bound to their origin, on
     // Planted under the plain name (by a sibling domain, or a plain-HTTP page), it is not a session.
     const planted = cookie.replace(`${SECURE_SESSION_COOKIE}=`, `${SESSION_COOKIE}=`);
     expect((await read(a, { host: hostA, cookie: planted })).status).toBe(401);
+  });
+});
+
+describe("RELABEL_ALLOWED_HOSTS", () => {
+  it("reads comma-separated host[:port], and names a bad entry", () => {
+    expect(loadConfig({}).allowedHosts).toEqual([]);
+    const config = loadConfig({
+      RELABEL_ALLOWED_HOSTS: " Relabel.Example.com, 10.0.0.5:3000 ,[fd00::1]:80,",
+    });
+    expect(config.allowedHosts).toEqual(["relabel.example.com", "10.0.0.5:3000", "[fd00::1]:80"]);
+    for (const bad of ["https://relabel.example.com", "relabel.example.com:99999", "a b", "host/path"]) {
+      expect(() => loadConfig({ RELABEL_ALLOWED_HOSTS: bad }), bad).toThrow(/RELABEL_ALLOWED_HOSTS/);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { resolveCredentials } from "../auth/token.js";
 import { ConfigError, isLoopback, loadConfig } from "../config.js";
+import { listenHostName } from "../http/host.js";
 import { buildServer } from "../http/server.js";
 import { createLogger } from "../logger.js";
 import { Metrics } from "../metrics.js";
@@ -81,6 +82,12 @@ export function serveCommand(program: Command): void {
           else logger.info({ tokenFile: source.path }, "API token is in this file");
         }
         await app.listen({ port: config.port, host: config.host });
+        if (listenHostName(config.host) === undefined && config.allowedHosts.length === 0) {
+          // Listening everywhere names no host: browsers elsewhere cannot sign in until one is set.
+          logger.info(
+            "browser sessions work under localhost only: set RELABEL_ALLOWED_HOSTS to the name browsers use",
+          );
+        }
         logger.info(
           { database: runtime.database.description, workers: config.workers },
           "relabel is serving",
