@@ -51,6 +51,14 @@ export const ERRORS = {
     status: 400,
     message: "The training or evaluation data is not usable; see the message.",
   },
+  evaluation_too_long: {
+    status: 422,
+    message: "The evaluation ran past its time limit and was stopped; send fewer examples or folds.",
+  },
+  evaluation_unavailable: {
+    status: 503,
+    message: "As many evaluations as this server takes are running or waiting; retry in a minute.",
+  },
   body_too_large: { status: 413, message: "The body is larger than the limit of 1 MiB." },
   uri_too_long: { status: 414, message: "The URL or one of its path parameters is too long." },
   unsupported_media_type: { status: 415, message: "Send the body as application/json." },

@@ -1,7 +1,8 @@
-import { crossValidate, type EvalReport, type Example, evaluate } from "../classifier/index.js";
+import type { EvalReport, Example } from "../classifier/index.js";
 import type { Executor } from "../db/database.js";
 import { AppError } from "../errors.js";
-import { loadActiveModel } from "./store.js";
+import { type Evaluator, inline } from "./evaluation-job.js";
+import { loadActiveModelBytes } from "./store.js";
 import { peopleExamples } from "./training.js";
 
 export const MAX_FOLDS = 10;
@@ -20,7 +21,17 @@ export type EvaluationReport = EvalReport & {
   mode: "active_model" | "cross_validation" | "people";
 };
 
-export async function runEvaluation(ex: Executor, request: EvaluationRequest): Promise<EvaluationReport> {
+/**
+ * Checks the request and reads what it needs from the database here, on the
+ * caller's thread; the training and scoring go to `evaluator`: a worker
+ * thread in the server (evaluation-threads.ts), inline in the CLI.
+ */
+export async function runEvaluation(
+  ex: Executor,
+  request: EvaluationRequest,
+  evaluator: Evaluator = inline,
+  signal?: AbortSignal,
+): Promise<EvaluationReport> {
   if ("folds" in request) {
     checkExamples(request.examples);
     if (request.examples.length < request.folds) {
@@ -29,13 +40,15 @@ export async function runEvaluation(ex: Executor, request: EvaluationRequest): P
         `${request.folds} folds need at least ${request.folds} examples.`,
       );
     }
-    return { ...crossValidate(request.examples, request.folds), mode: "cross_validation" };
+    const job = { kind: "cross_validation", examples: request.examples, folds: request.folds } as const;
+    return { ...(await evaluator(job, signal)), mode: "cross_validation" };
   }
-  const model = await loadActiveModel(ex);
+  const model = await loadActiveModelBytes(ex);
   if (model === undefined) throw new AppError("no_active_model");
   if ("people" in request) {
+    const known = new Set(model.labels);
     const examples = (await peopleExamples(ex))
-      .map((e) => ({ ...e, labels: e.labels.filter((l) => model.classifier.info.labels.includes(l)) }))
+      .map((e) => ({ ...e, labels: e.labels.filter((l) => known.has(l)) }))
       .filter((e) => e.labels.length > 0);
     if (examples.length === 0) {
       throw new AppError(
@@ -43,14 +56,12 @@ export async function runEvaluation(ex: Executor, request: EvaluationRequest): P
         "Nobody has labeled an item by hand with a label this model knows.",
       );
     }
-    return { ...evaluate(model.classifier, examples), model_version: model.version, mode: "people" };
+    const report = await evaluator({ kind: "score", model: model.bytes, examples }, signal);
+    return { ...report, model_version: model.version, mode: "people" };
   }
   checkExamples(request.examples);
-  return {
-    ...evaluate(model.classifier, request.examples),
-    model_version: model.version,
-    mode: "active_model",
-  };
+  const report = await evaluator({ kind: "score", model: model.bytes, examples: request.examples }, signal);
+  return { ...report, model_version: model.version, mode: "active_model" };
 }
 
 function checkExamples(examples: Example[]): void {

@@ -110,13 +110,30 @@ export interface ActiveModel {
 
 /** The active model, deserialized; undefined when none is active. */
 export async function loadActiveModel(ex: Executor): Promise<ActiveModel | undefined> {
+  const stored = await loadActiveModelBytes(ex);
+  if (!stored) return undefined;
+  return { version: stored.version, classifier: TextClassifier.deserialize(stored.bytes) };
+}
+
+export interface StoredModel {
+  version: number;
+  labels: string[];
+  /** Serialized, as TextClassifier.deserialize() reads it. */
+  bytes: Uint8Array;
+}
+
+/**
+ * The active model as stored, not deserialized: what an evaluation thread is
+ * sent (decoding a model is CPU work, so the thread does it).
+ */
+export async function loadActiveModelBytes(ex: Executor): Promise<StoredModel | undefined> {
   const row = await ex
     .selectFrom("models")
-    .select(["version", "model"])
+    .select(["version", "labels", "model"])
     .where("active", "=", 1)
     .executeTakeFirst();
   if (!row) return undefined;
-  return { version: row.version, classifier: TextClassifier.deserialize(row.model) };
+  return { version: row.version, labels: readJson<string[]>(row.labels), bytes: row.model };
 }
 
 /**

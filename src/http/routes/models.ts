@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { MAX_FOLDS, runEvaluation } from "../../models/evaluation.js";
+import { EvaluationThreads } from "../../models/evaluation-threads.js";
 import { listModels } from "../../models/store.js";
 import { noQuery } from "../../validation.js";
 import type { AppContext } from "../context.js";
@@ -28,6 +29,11 @@ const metrics = z.object({ precision: z.number(), recall: z.number(), f1: z.numb
 
 export function modelRoutes(app: FastifyInstance, { database }: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  // Evaluations compute in worker threads, one at a time, so /healthz, other
+  // requests and the runners keep the event loop. Before the server waits for
+  // requests in flight to finish, running ones are stopped and answered 503.
+  const threads = new EvaluationThreads();
+  app.addHook("preClose", async () => threads.close());
 
   r.post(
     "/api/internal/labels/evaluate",
@@ -40,7 +46,9 @@ export function modelRoutes(app: FastifyInstance, { database }: AppContext): voi
         description:
           "Body: {examples: [{text, labels}]} scores the active model (409 `no_active_model` without one); " +
           `add folds (2–${MAX_FOLDS}) to cross-validate on the examples instead; {people: true} scores the active ` +
-          "model against the labels people set by hand. As `relabel eval --json`.",
+          "model against the labels people set by hand. As `relabel eval --json`. One evaluation runs at a " +
+          "time, a few wait for their turn; beyond them 503 `evaluation_unavailable` (retry later). One that " +
+          "computes for more than 5 minutes is stopped: 422 `evaluation_too_long`.",
         querystring: noQuery,
         body: evaluateBody,
         response: {
@@ -58,8 +66,13 @@ export function modelRoutes(app: FastifyInstance, { database }: AppContext): voi
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const body = request.body;
+      // A client that gives up (a timeout, a closed connection) frees its place and its thread.
+      const gone = new AbortController();
+      reply.raw.once("close", () => {
+        if (!reply.raw.writableFinished) gone.abort();
+      });
       return runEvaluation(
         database.db,
         "people" in body
@@ -67,6 +80,8 @@ export function modelRoutes(app: FastifyInstance, { database }: AppContext): voi
           : body.folds === undefined
             ? { examples: body.examples }
             : { examples: body.examples, folds: body.folds },
+        threads.evaluate,
+        gone.signal,
       );
     },
   );
