@@ -82,17 +82,17 @@ describe("token rotation", () => {
   const OLD = "old-admin-token-0123456789";
   const NEW = "new-admin-token-0123456789";
 
+  // Restarts of one deployment: each server is new, the database (where browser sessions live) is not.
+  let fresh: Awaited<ReturnType<typeof freshRuntime>>;
+  beforeAll(async () => {
+    fresh = await freshRuntime("sqlite");
+  });
+  afterAll(() => fresh.cleanup());
+
   async function serverWith(admin: string[], ingest: string[] = []) {
-    const fresh = await freshRuntime("sqlite");
     const app = await buildServer({ ...fresh.runtime, credentials: new Credentials({ admin, ingest }) });
     await app.ready();
-    return {
-      app,
-      async cleanup() {
-        await app.close();
-        await fresh.cleanup();
-      },
-    };
+    return { app, cleanup: () => app.close() };
   }
 
   it("accepts every configured token, and none once removed", async () => {

@@ -4,9 +4,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from "kysely";
 import type { Database } from "./database.js";
 import type { Schema } from "./schema.js";
-import { type Prepare, TwoConnectionSqliteDriver } from "./sqlite-driver.js";
-
-export { SQLITE_BUSY_TIMEOUT_MS } from "./sqlite-driver.js";
+import { type Prepare, SQLITE_BUSY_TIMEOUT_MS, TwoConnectionSqliteDriver } from "./sqlite-driver.js";
 
 /** Prepared statements kept per SQL text, least recently used dropped first. */
 const STATEMENT_CACHE_SIZE = 256;
@@ -40,13 +38,17 @@ function withStatementCache(raw: BetterSqlite3.Database): Prepare {
 }
 
 function connect(path: string): BetterSqlite3.Database {
-  // No busy timeout: SQLite's busy handler would sleep on the event loop's thread (see sqlite-driver.ts).
-  const raw = new BetterSqlite3(path, { timeout: 0 });
+  // Opening may wait for another process that is creating the file or switching it to WAL:
+  // that happens once, at start, before anything is served.
+  const raw = new BetterSqlite3(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   raw.pragma("journal_mode = WAL");
   raw.pragma("synchronous = FULL");
   raw.pragma("foreign_keys = ON");
   // 32 MiB of page cache instead of SQLite's 2 MiB: bulk re-labeling walks big indexes.
   raw.pragma("cache_size = -32768");
+  // From now on no busy timeout: SQLite's busy handler would sleep on the event loop's
+  // thread; the driver waits for locks asynchronously instead (see sqlite-driver.ts).
+  raw.pragma("busy_timeout = 0");
   return raw;
 }
 
