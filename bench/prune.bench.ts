@@ -48,5 +48,7 @@ async function measure(backend: Backend): Promise<number> {
 
 for (const backend of ["sqlite", "postgres"] as const) {
   const rate = await measure(backend);
-  console.log(`${backend}: pruned ${ROWS.toLocaleString("en")} finished messages at ${Math.round(rate).toLocaleString("en")} rows/s`);
+  console.log(
+    `${backend}: pruned ${ROWS.toLocaleString("en")} finished messages at ${Math.round(rate).toLocaleString("en")} rows/s`,
+  );
 }

@@ -73,7 +73,8 @@ export const ERRORS = {
   database_unavailable: { status: 503, message: "The database cannot be reached right now; retry shortly." },
   database_busy: {
     status: 503,
-    message: "Another process has held the database's write lock too long; nothing was written. Retry shortly.",
+    message:
+      "Another process has held the database's write lock too long; nothing was written. Retry shortly.",
   },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -103,7 +103,11 @@ describe.each(BACKENDS)("import on %s", (backend) => {
       await f.database.db.selectFrom("messages").select("id").where("state", "=", "pending").execute(),
     ).toHaveLength(3);
     // A new text is a new version, wherever it appears in the file.
-    const counts = await importFile(f.database, f.runtime, ndjson([{ type: "note", note_id: "n", text: "third" }, ...lines]));
+    const counts = await importFile(
+      f.database,
+      f.runtime,
+      ndjson([{ type: "note", note_id: "n", text: "third" }, ...lines]),
+    );
     expect(counts).toMatchObject({ note_versions: 1, skipped: 3 });
     expect(await getNote(f.database.db, "n")).toMatchObject({ latest_version: 4, text: "third" });
   });

@@ -73,9 +73,17 @@ describe.each(BACKENDS)("integrity under concurrency on %s", (backend) => {
   /** Every row anywhere that still names the item. */
   const traces = async (itemType: "conversation" | "note", id: string) => {
     const db = t.database.db;
-    const count = async (table: "label_assignments" | "analysis_runs" | "manual_label_decisions" | "manual_label_events") =>
-      (await db.selectFrom(table).select("item_id").where("item_type", "=", itemType).where("item_id", "=", id).execute())
-        .length;
+    const count = async (
+      table: "label_assignments" | "analysis_runs" | "manual_label_decisions" | "manual_label_events",
+    ) =>
+      (
+        await db
+          .selectFrom(table)
+          .select("item_id")
+          .where("item_type", "=", itemType)
+          .where("item_id", "=", id)
+          .execute()
+      ).length;
     return {
       labels: await count("label_assignments"),
       runs: await count("analysis_runs"),
@@ -114,7 +122,11 @@ describe.each(BACKENDS)("integrity under concurrency on %s", (backend) => {
   }
 
   it("a note deleted while its analysis is held keeps nothing, and its id starts afresh", async () => {
-    await t.api({ method: "POST", url: "/api/notes/n1/versions", payload: { text: "customer wants a refund" } });
+    await t.api({
+      method: "POST",
+      url: "/api/notes/n1/versions",
+      payload: { text: "customer wants a refund" },
+    });
     const held = hold("beforeAck");
     const ticking = tick();
     const deleted = await whileHeld(held, () => t.api({ method: "DELETE", url: "/api/notes/n1" }));
@@ -177,7 +189,9 @@ describe.each(BACKENDS)("integrity under concurrency on %s", (backend) => {
 
     const mixed = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        i % 2 === 0 ? put("mixed", `text ${i}`) : t.api({ method: "DELETE", url: "/api/conversations/mixed" }),
+        i % 2 === 0
+          ? put("mixed", `text ${i}`)
+          : t.api({ method: "DELETE", url: "/api/conversations/mixed" }),
       ),
     );
     expect(mixed.map((r) => r.statusCode).filter((s) => ![200, 201, 204, 404].includes(s))).toEqual([]);

@@ -155,7 +155,11 @@ describe.each(BACKENDS)("queue on %s", (backend) => {
       await sleep(5);
       expect(await reapExpiredLeases(t.database)).toBe(1);
     }
-    expect(await stateOf(id)).toMatchObject({ state: "failed", attempts: 1, lease_expiries: MAX_LEASE_EXPIRIES });
+    expect(await stateOf(id)).toMatchObject({
+      state: "failed",
+      attempts: 1,
+      lease_expiries: MAX_LEASE_EXPIRIES,
+    });
     expect((await stateOf(id)).last_error).toMatch(/lease expired 10 times/);
   });
 
@@ -180,7 +184,12 @@ describe.each(BACKENDS)("queue on %s", (backend) => {
       ...Array.from({ length: 50 }, (_, i) => row(200_000 + i, "pending", null)),
     ];
     for (let i = 0; i < rows.length; i += 1_000) {
-      await transaction(t.database, (trx) => trx.insertInto("messages").values(rows.slice(i, i + 1_000)).execute());
+      await transaction(t.database, (trx) =>
+        trx
+          .insertInto("messages")
+          .values(rows.slice(i, i + 1_000))
+          .execute(),
+      );
     }
     const pruned = await pruneFinished(t.database, 7 * day, now, { chunk: 5_000, budgetMs: 60_000 });
     expect(pruned).toBe(12_000);

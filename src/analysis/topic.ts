@@ -47,10 +47,13 @@ async function stillCurrent<T extends Loaded>(
       .where("note_id", "in", [...new Set(part.map((k) => k.note_id))])
       .where("version", "in", [...new Set(part.map((k) => k.note_version))])
       .execute();
-    for (const r of rows) versions.set(itemKey({ note_id: r.note_id, note_version: r.version }), r.content_hash);
+    for (const r of rows)
+      versions.set(itemKey({ note_id: r.note_id, note_version: r.version }), r.content_hash);
   }
   const hashNow = (key: AnalysisKey) =>
-    "conversation_fs_id" in key ? conversations.get(key.conversation_fs_id)?.content_hash : versions.get(itemKey(key));
+    "conversation_fs_id" in key
+      ? conversations.get(key.conversation_fs_id)?.content_hash
+      : versions.get(itemKey(key));
   const current: T[] = [];
   const moot: T[] = [];
   for (const a of analyzed) {
@@ -106,7 +109,14 @@ function handler(setups: AnalysisSetupCache, mode: "apply" | "preview") {
           mode === "apply" ? await applyAnalysis(trx, results) : await previewAnalysis(trx, results);
         const changes = new Map(applied.map((a, i) => [a.message.id, diffs[i] as LabelDiff]));
         if (mode === "apply")
-          await recordRuns(trx, current, { changes, jobs }, results, taxonomy.version, model?.version ?? null);
+          await recordRuns(
+            trx,
+            current,
+            { changes, jobs },
+            results,
+            taxonomy.version,
+            model?.version ?? null,
+          );
         return { skipped, changes };
       },
     };

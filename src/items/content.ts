@@ -36,5 +36,8 @@ export function conversationContent(
 
 /** A note version's text and metadata: two versions alike in both are the same version (re-imports). */
 export function noteVersionContent(text: string, metadataJson: string): Content {
-  return { content_hash: fingerprint([text, metadataJson]), content_bytes: text.length + metadataJson.length };
+  return {
+    content_hash: fingerprint([text, metadataJson]),
+    content_bytes: text.length + metadataJson.length,
+  };
 }

@@ -121,7 +121,8 @@ export async function putConversation(
         subject: eb.ref("excluded.subject"),
         messages: eb.ref("excluded.messages"),
         metadata: eb.ref("excluded.metadata"),
-        created_at: createdAt === undefined ? eb.ref("conversations.created_at") : eb.ref("excluded.created_at"),
+        created_at:
+          createdAt === undefined ? eb.ref("conversations.created_at") : eb.ref("excluded.created_at"),
         updated_at: eb.ref("excluded.updated_at"),
         content_hash: eb.ref("excluded.content_hash"),
         content_bytes: eb.ref("excluded.content_bytes"),

@@ -1,5 +1,5 @@
-import type { Database, Executor } from "../db/database.js";
 import { chunks } from "../db/chunks.js";
+import type { Database, Executor } from "../db/database.js";
 
 /**
  * Item rows as the first thing a transaction touches, locked on PostgreSQL

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { TextClassifier } from "../classifier/index.js";
+import type { TextClassifier } from "../classifier/index.js";
 import type { Database, Executor } from "../db/database.js";
 import { readJson } from "../db/schema.js";
 import { AppError } from "../errors.js";
@@ -108,13 +108,6 @@ export interface ActiveModel {
   classifier: TextClassifier;
 }
 
-/** The active model, deserialized; undefined when none is active. */
-export async function loadActiveModel(ex: Executor): Promise<ActiveModel | undefined> {
-  const stored = await loadActiveModelBytes(ex);
-  if (!stored) return undefined;
-  return { version: stored.version, classifier: TextClassifier.deserialize(stored.bytes) };
-}
-
 export interface StoredModel {
   version: number;
   labels: string[];
@@ -123,8 +116,8 @@ export interface StoredModel {
 }
 
 /**
- * The active model as stored, not deserialized: what an evaluation thread is
- * sent (decoding a model is CPU work, so the thread does it).
+ * The active model as stored, not deserialized: what analysis and evaluation threads are
+ * sent (decoding a model is CPU work, so a thread does it).
  */
 export async function loadActiveModelBytes(ex: Executor): Promise<StoredModel | undefined> {
   const row = await ex
@@ -134,19 +127,4 @@ export async function loadActiveModelBytes(ex: Executor): Promise<StoredModel | 
     .executeTakeFirst();
   if (!row) return undefined;
   return { version: row.version, labels: readJson<string[]>(row.labels), bytes: row.model };
-}
-
-/**
- * The active model, loaded once per activation: each batch only asks which
- * version is active, so runners pick up a new model without a restart.
- */
-export class ModelCache {
-  #loaded: ActiveModel | undefined;
-
-  async current(ex: Executor): Promise<ActiveModel | undefined> {
-    const active = await ex.selectFrom("models").select("version").where("active", "=", 1).executeTakeFirst();
-    if (active === undefined) this.#loaded = undefined;
-    else if (active.version !== this.#loaded?.version) this.#loaded = await loadActiveModel(ex);
-    return this.#loaded;
-  }
 }

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { type Database, type Executor, transaction } from "../db/database.js";
-import { fitPage } from "../page-budget.js";
 import { readJson } from "../db/schema.js";
+import { fitPage } from "../page-budget.js";
 import { toIso } from "../time.js";
 import { requeue } from "./queue.js";
 

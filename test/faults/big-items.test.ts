@@ -19,7 +19,9 @@ const ITEMS = 60;
 const LEASE_MS = 400;
 /** Twenty patterns that scan every character: about 0.1 s per item each, as a heavy real taxonomy. */
 const HEAVY = Array.from({ length: 20 }, (_, i) => `[a-z]{4}\\s+[a-z]{3,}\\s+x${i}`);
-const WORDS = "I was charged twice please refund me my parcel never arrived and tracking shows nothing".split(" ");
+const WORDS = "I was charged twice please refund me my parcel never arrived and tracking shows nothing".split(
+  " ",
+);
 
 function bigText(i: number): string {
   const parts: string[] = [];
@@ -63,7 +65,9 @@ describe.each(BACKENDS)("re-labeling big items with a short lease on %s", (backe
     const job = await waitFor(
       "the job to finish",
       async () => {
-        const j = (await t.api({ method: "GET", url: `/api/internal/labels/reanalysis/${started.json().id}` })).json();
+        const j = (
+          await t.api({ method: "GET", url: `/api/internal/labels/reanalysis/${started.json().id}` })
+        ).json();
         return j.status === "done" ? j : undefined;
       },
       100_000,
