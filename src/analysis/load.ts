@@ -1,6 +1,7 @@
+import type { Selectable } from "kysely";
 import { chunks } from "../db/chunks.js";
 import type { Executor } from "../db/database.js";
-import { readJson } from "../db/schema.js";
+import { type NoteVersionsTable, readJson } from "../db/schema.js";
 import type { ClaimedMessage } from "../pubsub/topic.js";
 import type { AnalysisKey } from "./key.js";
 import type { AnalyzableItem } from "./rules.js";
@@ -39,6 +40,27 @@ export function itemKey(key: AnalysisKey): string {
   return "conversation_fs_id" in key ? key.conversation_fs_id : noteKey(key.note_id, key.note_version);
 }
 
+/** Rows of the note versions the keys name, with `columns`, a chunk of keys per query. */
+export async function noteVersionRows<C extends "text" | "content_hash" | "content_bytes">(
+  ex: Executor,
+  keys: AnalysisKey[],
+  columns: C[],
+): Promise<Pick<Selectable<NoteVersionsTable>, "note_id" | "version" | C>[]> {
+  const notes = keys.flatMap((k) => ("note_id" in k ? [k] : []));
+  const found: Pick<Selectable<NoteVersionsTable>, "note_id" | "version" | C>[] = [];
+  for (const part of chunks(notes, 2)) {
+    const rows = await ex
+      .selectFrom("note_versions")
+      .select(["note_id", "version", ...columns])
+      .where("note_id", "in", [...new Set(part.map((k) => k.note_id))])
+      .where("version", "in", [...new Set(part.map((k) => k.note_version))])
+      .execute();
+    // Kysely cannot narrow a select of generic columns; these are exactly the columns selected.
+    found.push(...(rows as unknown as Pick<Selectable<NoteVersionsTable>, "note_id" | "version" | C>[]));
+  }
+  return found;
+}
+
 /** Fingerprints and sizes of the batch's items: no text is read yet. */
 async function sizes(ex: Executor, keys: AnalysisKey[]): Promise<Map<string, Size>> {
   const found = new Map<string, Size>();
@@ -51,16 +73,8 @@ async function sizes(ex: Executor, keys: AnalysisKey[]): Promise<Map<string, Siz
       .execute();
     for (const r of rows) found.set(r.fs_id, r);
   }
-  const notes = keys.flatMap((k) => ("note_id" in k ? [k] : []));
-  for (const part of chunks(notes, 2)) {
-    const rows = await ex
-      .selectFrom("note_versions")
-      .select(["note_id", "version", "content_hash", "content_bytes"])
-      .where("note_id", "in", [...new Set(part.map((k) => k.note_id))])
-      .where("version", "in", [...new Set(part.map((k) => k.note_version))])
-      .execute();
-    for (const r of rows) found.set(noteKey(r.note_id, r.version), r);
-  }
+  for (const r of await noteVersionRows(ex, keys, ["content_hash", "content_bytes"]))
+    found.set(noteKey(r.note_id, r.version), r);
   return found;
 }
 
@@ -79,16 +93,8 @@ async function texts(ex: Executor, keys: AnalysisKey[]): Promise<Map<string, Ana
       found.set(r.fs_id, { kind: "conversation", subject: r.subject, messages });
     }
   }
-  const notes = keys.flatMap((k) => ("note_id" in k ? [k] : []));
-  for (const part of chunks(notes, 2)) {
-    const rows = await ex
-      .selectFrom("note_versions")
-      .select(["note_id", "version", "text"])
-      .where("note_id", "in", [...new Set(part.map((k) => k.note_id))])
-      .where("version", "in", [...new Set(part.map((k) => k.note_version))])
-      .execute();
-    for (const r of rows) found.set(noteKey(r.note_id, r.version), { kind: "note", text: r.text });
-  }
+  for (const r of await noteVersionRows(ex, keys, ["text"]))
+    found.set(noteKey(r.note_id, r.version), { kind: "note", text: r.text });
   return found;
 }
 

@@ -10,7 +10,7 @@ import {
 } from "../labels/assignments.js";
 import type { BatchOutcome, ClaimedMessage, HandlerContext, TopicDefinition } from "../pubsub/topic.js";
 import { type AnalysisKey, normalizeAnalysisKey } from "./key.js";
-import { itemKey, type Loaded, loadBatch } from "./load.js";
+import { itemKey, type Loaded, loadBatch, noteVersionRows } from "./load.js";
 import { ANALYZER_VERSION, type AnalyzableItem, type LabelAssignment } from "./rules.js";
 import { AnalysisSetupCache } from "./setup.js";
 import { analysisThreads } from "./threads.js";
@@ -39,17 +39,9 @@ async function stillCurrent<T extends Loaded>(
     keys.flatMap((k) => ("note_id" in k ? [k.note_id] : [])),
   );
   const versions = new Map<string, string | null>();
-  const notes = keys.flatMap((k) => ("note_id" in k && latest.has(k.note_id) ? [k] : []));
-  for (const part of chunks(notes, 2)) {
-    const rows = await trx
-      .selectFrom("note_versions")
-      .select(["note_id", "version", "content_hash"])
-      .where("note_id", "in", [...new Set(part.map((k) => k.note_id))])
-      .where("version", "in", [...new Set(part.map((k) => k.note_version))])
-      .execute();
-    for (const r of rows)
-      versions.set(itemKey({ note_id: r.note_id, note_version: r.version }), r.content_hash);
-  }
+  const liveNotes = keys.filter((k) => "note_id" in k && latest.has(k.note_id));
+  for (const r of await noteVersionRows(trx, liveNotes, ["content_hash"]))
+    versions.set(itemKey({ note_id: r.note_id, note_version: r.version }), r.content_hash);
   const hashNow = (key: AnalysisKey) =>
     "conversation_fs_id" in key
       ? conversations.get(key.conversation_fs_id)?.content_hash

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { sql } from "kysely";
+import { type ExpressionBuilder, sql } from "kysely";
 import { type Database, type Executor, transaction } from "../db/database.js";
-import { readJson } from "../db/schema.js";
+import { readJson, type Schema } from "../db/schema.js";
 import { handOverWaiters, settle } from "../reanalysis/accounting.js";
 import { backoffDelay } from "./backoff.js";
 import type { ClaimedMessage, TopicDefinition } from "./topic.js";
@@ -12,6 +12,20 @@ import type { ClaimedMessage, TopicDefinition } from "./topic.js";
  * conditional on that token, so a runner whose lease expired (and whose
  * messages another runner took) can neither ack nor fail them.
  */
+
+/** Of `messages` (one claim's), those this runner still holds: running, under its lease token. */
+function held(messages: ClaimedMessage[]) {
+  return (eb: ExpressionBuilder<Schema, "messages">) =>
+    eb.and([
+      eb(
+        "id",
+        "in",
+        messages.map((m) => m.id),
+      ),
+      eb("state", "=", "running"),
+      eb("lease_token", "=", messages[0]?.leaseToken ?? null),
+    ]);
+}
 
 /** The ids of a topic's messages that are due now, in no particular order. */
 function dueIds(ex: Executor, topic: string, now: number) {
@@ -70,18 +84,11 @@ export async function claim(
 
 /** Marks messages done if this runner still holds their lease; returns the ids it acked. */
 export async function ack(trx: Executor, messages: ClaimedMessage[], now = Date.now()): Promise<Set<number>> {
-  const token = messages[0]?.leaseToken;
-  if (token === undefined) return new Set();
+  if (messages.length === 0) return new Set();
   const rows = await trx
     .updateTable("messages")
     .set({ state: "done", finished_at: now, lease_token: null, lease_expires_at: null, last_error: null })
-    .where(
-      "id",
-      "in",
-      messages.map((m) => m.id),
-    )
-    .where("state", "=", "running")
-    .where("lease_token", "=", token)
+    .where(held(messages))
     .returning("id")
     .execute();
   return new Set(rows.map((r) => r.id));
@@ -248,22 +255,11 @@ export async function reapExpiredLeases(
  * its ack transaction: pending again at once, their attempt not counted.
  */
 export async function release(trx: Executor, messages: ClaimedMessage[], now = Date.now()): Promise<void> {
-  const token = messages[0]?.leaseToken;
-  if (token === undefined) return;
-  const held = await trx
-    .selectFrom("messages")
-    .select("id")
-    .where(
-      "id",
-      "in",
-      messages.map((m) => m.id),
-    )
-    .where("state", "=", "running")
-    .where("lease_token", "=", token)
-    .execute();
+  if (messages.length === 0) return;
+  const stillHeld = await trx.selectFrom("messages").select("id").where(held(messages)).execute();
   await requeue(
     trx,
-    held.map((r) => r.id),
+    stillHeld.map((r) => r.id),
     {},
     now,
     { refundAttempt: true },
@@ -318,19 +314,12 @@ export async function extendLease(
   leaseMs: number,
   now = Date.now(),
 ): Promise<number> {
-  const token = messages[0]?.leaseToken;
-  if (token === undefined) return 0;
+  if (messages.length === 0) return 0;
   return transaction(database, async (trx) => {
     const result = await trx
       .updateTable("messages")
       .set({ lease_expires_at: now + leaseMs })
-      .where(
-        "id",
-        "in",
-        messages.map((m) => m.id),
-      )
-      .where("state", "=", "running")
-      .where("lease_token", "=", token)
+      .where(held(messages))
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
   });
