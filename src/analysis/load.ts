@@ -29,11 +29,6 @@ export interface LoadedBatch {
   deferred: ClaimedMessage[];
 }
 
-interface Size {
-  content_hash: string | null;
-  content_bytes: number;
-}
-
 const noteKey = (noteId: string, version: number) => `${noteId}\u0000${version}`;
 
 export function itemKey(key: AnalysisKey): string {
@@ -61,64 +56,79 @@ export async function noteVersionRows<C extends "text" | "content_hash" | "conte
   return found;
 }
 
-/** Fingerprints and sizes of the batch's items: no text is read yet. */
-async function sizes(ex: Executor, keys: AnalysisKey[]): Promise<Map<string, Size>> {
-  const found = new Map<string, Size>();
+/** Sizes of the batch's items: no text is read yet. */
+async function sizes(ex: Executor, keys: AnalysisKey[]): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
   const fsIds = keys.flatMap((k) => ("conversation_fs_id" in k ? [k.conversation_fs_id] : []));
   for (const part of chunks(fsIds)) {
     const rows = await ex
       .selectFrom("conversations")
-      .select(["fs_id", "content_hash", "content_bytes"])
+      .select(["fs_id", "content_bytes"])
       .where("fs_id", "in", part)
       .execute();
-    for (const r of rows) found.set(r.fs_id, r);
+    for (const r of rows) found.set(r.fs_id, r.content_bytes);
   }
-  for (const r of await noteVersionRows(ex, keys, ["content_hash", "content_bytes"]))
-    found.set(noteKey(r.note_id, r.version), r);
+  for (const r of await noteVersionRows(ex, keys, ["content_bytes"]))
+    found.set(noteKey(r.note_id, r.version), r.content_bytes);
   return found;
 }
 
-/** The items' text, one query per item kind and chunk, never one per message. */
-async function texts(ex: Executor, keys: AnalysisKey[]): Promise<Map<string, AnalyzableItem>> {
-  const found = new Map<string, AnalyzableItem>();
+/** How many of the keys, in order, fit the text budget: at least one. */
+async function fitting(ex: Executor, keys: AnalysisKey[]): Promise<number> {
+  // One item always fits: live work (one message at a time) skips the query.
+  if (keys.length <= 1) return keys.length;
+  const known = await sizes(ex, keys);
+  let budget = MAX_BATCH_TEXT;
+  let taken = 0;
+  for (const key of keys) {
+    const bytes = known.get(itemKey(key)) ?? 0;
+    if (taken > 0 && bytes > budget) break;
+    budget -= bytes;
+    taken++;
+  }
+  return taken;
+}
+
+/** The items' text with its fingerprint, one query per item kind and chunk, never one per message. */
+async function texts(
+  ex: Executor,
+  keys: AnalysisKey[],
+): Promise<Map<string, { item: AnalyzableItem; contentHash: string | null }>> {
+  const found = new Map<string, { item: AnalyzableItem; contentHash: string | null }>();
   const fsIds = keys.flatMap((k) => ("conversation_fs_id" in k ? [k.conversation_fs_id] : []));
   for (const part of chunks(fsIds)) {
     const rows = await ex
       .selectFrom("conversations")
-      .select(["fs_id", "subject", "messages"])
+      .select(["fs_id", "subject", "messages", "content_hash"])
       .where("fs_id", "in", part)
       .execute();
     for (const r of rows) {
       const messages = readJson<{ role: "customer" | "agent" | "system"; text: string }[]>(r.messages);
-      found.set(r.fs_id, { kind: "conversation", subject: r.subject, messages });
+      const item: AnalyzableItem = { kind: "conversation", subject: r.subject, messages };
+      found.set(r.fs_id, { item, contentHash: r.content_hash });
     }
   }
-  for (const r of await noteVersionRows(ex, keys, ["text"]))
-    found.set(noteKey(r.note_id, r.version), { kind: "note", text: r.text });
+  for (const r of await noteVersionRows(ex, keys, ["text", "content_hash"]))
+    found.set(noteKey(r.note_id, r.version), {
+      item: { kind: "note", text: r.text },
+      contentHash: r.content_hash,
+    });
   return found;
 }
 
 /**
  * Loads a claimed batch for analysis, in message order, up to the text
- * budget (always at least one item, however big).
+ * budget (always at least one item, however big), each item with the
+ * fingerprint of the very content read.
  */
 export async function loadBatch(ex: Executor, messages: ClaimedMessage[]): Promise<LoadedBatch> {
   const keys = messages.map((m) => m.key as AnalysisKey);
-  const known = await sizes(ex, keys);
-  let budget = MAX_BATCH_TEXT;
-  let taken = 0;
-  for (const key of keys) {
-    const bytes = known.get(itemKey(key))?.content_bytes ?? 0;
-    if (taken > 0 && bytes > budget) break;
-    budget -= bytes;
-    taken++;
-  }
+  const taken = await fitting(ex, keys);
   const items = await texts(ex, keys.slice(0, taken));
   const loaded = messages.slice(0, taken).map((message, i) => {
     const key = keys[i] as AnalysisKey;
-    const item = items.get(itemKey(key));
-    // Read before the text: had the item changed in between, the commit sees a newer fingerprint and skips.
-    return { message, key, item, contentHash: item && known.get(itemKey(key))?.content_hash };
+    const found = items.get(itemKey(key));
+    return { message, key, item: found?.item, contentHash: found?.contentHash };
   });
   return { loaded, deferred: messages.slice(taken) };
 }
