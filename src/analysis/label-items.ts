@@ -1,7 +1,8 @@
 import { TextClassifier } from "../classifier/index.js";
 import { withModelLabels } from "../models/detect.js";
 import type { ActiveModel, StoredModel } from "../models/store.js";
-import { type AnalyzableItem, analyze, type LabelAssignment } from "./rules.js";
+import { type StoredItem, toAnalyzable } from "./item.js";
+import { analyze, type LabelAssignment } from "./rules.js";
 import type { CompiledTaxonomy } from "./taxonomy.js";
 
 /** What analysis runs with: a taxonomy version and, if one is active, a model version (as stored). */
@@ -12,11 +13,14 @@ export interface AnalysisSetup {
 
 /** The labels of each item, in order: the rules, then the model where the taxonomy asks for it. */
 export function labelItems(
-  items: AnalyzableItem[],
+  items: StoredItem[],
   taxonomy: CompiledTaxonomy,
   model: ActiveModel | undefined,
 ): LabelAssignment[][] {
-  return items.map((item) => withModelLabels(item, taxonomy, analyze(item, taxonomy), model));
+  return items.map((stored) => {
+    const item = toAnalyzable(stored);
+    return withModelLabels(item, taxonomy, analyze(item, taxonomy), model);
+  });
 }
 
 /** Decoded models by version, a few kept: decoding is CPU work done once per model and thread. */

@@ -1,10 +1,12 @@
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import { chunks } from "../db/chunks.js";
 import type { Executor } from "../db/database.js";
-import { type NoteVersionsTable, readJson } from "../db/schema.js";
+import type { NoteVersionsTable } from "../db/schema.js";
 import type { ClaimedMessage } from "../pubsub/topic.js";
+import type { StoredItem } from "./item.js";
 import type { AnalysisKey } from "./key.js";
-import type { AnalyzableItem } from "./rules.js";
+
+type StoredMessages = Extract<StoredItem, { kind: "conversation" }>["messages"];
 
 /**
  * Characters of item text one batch analyzes at most. A batch is sized by
@@ -18,7 +20,7 @@ export interface Loaded {
   message: ClaimedMessage;
   key: AnalysisKey;
   /** Absent: the item was deleted since the message was published. */
-  item?: AnalyzableItem;
+  item?: StoredItem;
   /** The fingerprint of the content analyzed; the commit writes only if it is still the item's. */
   contentHash?: string | null;
 }
@@ -56,64 +58,88 @@ export async function noteVersionRows<C extends "text" | "content_hash" | "conte
   return found;
 }
 
-/** Sizes of the batch's items: no text is read yet. */
-async function sizes(ex: Executor, keys: AnalysisKey[]): Promise<Map<string, number>> {
-  const found = new Map<string, number>();
+/**
+ * Items up to this size come with the first read of a batch: a full batch of
+ * them fits the text budget, so a batch of ordinary items takes one query.
+ * Bigger ones are read once the budget says which of them the batch takes.
+ */
+const SMALL_ITEM_TEXT = Math.floor(MAX_BATCH_TEXT / 2_000);
+
+interface Found {
+  bytes: number;
+  contentHash: string | null;
+  /** Absent for a big item until it is read. */
+  item?: StoredItem;
+}
+
+/** The batch's items: sizes and fingerprints of all, the content of the small ones. */
+async function firstRead(ex: Executor, keys: AnalysisKey[]): Promise<Map<string, Found>> {
+  const found = new Map<string, Found>();
   const fsIds = keys.flatMap((k) => ("conversation_fs_id" in k ? [k.conversation_fs_id] : []));
   for (const part of chunks(fsIds)) {
     const rows = await ex
       .selectFrom("conversations")
-      .select(["fs_id", "content_bytes"])
-      .where("fs_id", "in", part)
-      .execute();
-    for (const r of rows) found.set(r.fs_id, r.content_bytes);
-  }
-  for (const r of await noteVersionRows(ex, keys, ["content_bytes"]))
-    found.set(noteKey(r.note_id, r.version), r.content_bytes);
-  return found;
-}
-
-/** How many of the keys, in order, fit the text budget: at least one. */
-async function fitting(ex: Executor, keys: AnalysisKey[]): Promise<number> {
-  // One item always fits: live work (one message at a time) skips the query.
-  if (keys.length <= 1) return keys.length;
-  const known = await sizes(ex, keys);
-  let budget = MAX_BATCH_TEXT;
-  let taken = 0;
-  for (const key of keys) {
-    const bytes = known.get(itemKey(key)) ?? 0;
-    if (taken > 0 && bytes > budget) break;
-    budget -= bytes;
-    taken++;
-  }
-  return taken;
-}
-
-/** The items' text with its fingerprint, one query per item kind and chunk, never one per message. */
-async function texts(
-  ex: Executor,
-  keys: AnalysisKey[],
-): Promise<Map<string, { item: AnalyzableItem; contentHash: string | null }>> {
-  const found = new Map<string, { item: AnalyzableItem; contentHash: string | null }>();
-  const fsIds = keys.flatMap((k) => ("conversation_fs_id" in k ? [k.conversation_fs_id] : []));
-  for (const part of chunks(fsIds)) {
-    const rows = await ex
-      .selectFrom("conversations")
-      .select(["fs_id", "subject", "messages", "content_hash"])
+      .select([
+        "fs_id",
+        "subject",
+        "content_hash",
+        "content_bytes",
+        sql<StoredMessages | null>`case when content_bytes <= ${SMALL_ITEM_TEXT} then messages end`.as(
+          "messages",
+        ),
+      ])
       .where("fs_id", "in", part)
       .execute();
     for (const r of rows) {
-      const messages = readJson<{ role: "customer" | "agent" | "system"; text: string }[]>(r.messages);
-      const item: AnalyzableItem = { kind: "conversation", subject: r.subject, messages };
-      found.set(r.fs_id, { item, contentHash: r.content_hash });
+      const item: StoredItem | undefined =
+        r.messages === null ? undefined : { kind: "conversation", subject: r.subject, messages: r.messages };
+      found.set(r.fs_id, { bytes: r.content_bytes, contentHash: r.content_hash, item });
     }
   }
-  for (const r of await noteVersionRows(ex, keys, ["text", "content_hash"]))
-    found.set(noteKey(r.note_id, r.version), {
-      item: { kind: "note", text: r.text },
-      contentHash: r.content_hash,
-    });
+  const notes = keys.flatMap((k) => ("note_id" in k ? [k] : []));
+  for (const part of chunks(notes, 2)) {
+    const rows = await ex
+      .selectFrom("note_versions")
+      .select([
+        "note_id",
+        "version",
+        "content_hash",
+        "content_bytes",
+        sql<string | null>`case when content_bytes <= ${SMALL_ITEM_TEXT} then text end`.as("text"),
+      ])
+      .where("note_id", "in", [...new Set(part.map((k) => k.note_id))])
+      .where("version", "in", [...new Set(part.map((k) => k.note_version))])
+      .execute();
+    for (const r of rows) {
+      const item: StoredItem | undefined = r.text === null ? undefined : { kind: "note", text: r.text };
+      found.set(noteKey(r.note_id, r.version), { bytes: r.content_bytes, contentHash: r.content_hash, item });
+    }
+  }
   return found;
+}
+
+/** Big items' content with its fingerprint (read together: the fingerprint is of this very content). */
+async function bigRead(ex: Executor, keys: AnalysisKey[], into: Map<string, Found>): Promise<void> {
+  const fsIds = keys.flatMap((k) => ("conversation_fs_id" in k ? [k.conversation_fs_id] : []));
+  for (const part of chunks(fsIds)) {
+    const rows = await ex
+      .selectFrom("conversations")
+      .select(["fs_id", "subject", "messages", "content_hash", "content_bytes"])
+      .where("fs_id", "in", part)
+      .execute();
+    for (const r of rows) {
+      const item: StoredItem = {
+        kind: "conversation",
+        subject: r.subject,
+        messages: r.messages as StoredMessages,
+      };
+      into.set(r.fs_id, { bytes: r.content_bytes, contentHash: r.content_hash, item });
+    }
+  }
+  for (const r of await noteVersionRows(ex, keys, ["text", "content_hash", "content_bytes"])) {
+    const item: StoredItem = { kind: "note", text: r.text };
+    into.set(noteKey(r.note_id, r.version), { bytes: r.content_bytes, contentHash: r.content_hash, item });
+  }
 }
 
 /**
@@ -123,12 +149,25 @@ async function texts(
  */
 export async function loadBatch(ex: Executor, messages: ClaimedMessage[]): Promise<LoadedBatch> {
   const keys = messages.map((m) => m.key as AnalysisKey);
-  const taken = await fitting(ex, keys);
-  const items = await texts(ex, keys.slice(0, taken));
+  const found = await firstRead(ex, keys);
+  let budget = MAX_BATCH_TEXT;
+  let taken = 0;
+  for (const key of keys) {
+    const bytes = found.get(itemKey(key))?.bytes ?? 0;
+    if (taken > 0 && bytes > budget) break;
+    budget -= bytes;
+    taken++;
+  }
+  const big = keys.slice(0, taken).filter((key) => {
+    const f = found.get(itemKey(key));
+    return f !== undefined && f.item === undefined;
+  });
+  if (big.length > 0) await bigRead(ex, big, found);
   const loaded = messages.slice(0, taken).map((message, i) => {
     const key = keys[i] as AnalysisKey;
-    const found = items.get(itemKey(key));
-    return { message, key, item: found?.item, contentHash: found?.contentHash };
+    const f = found.get(itemKey(key));
+    // A big item deleted between the two reads has no content: it is skipped like any deleted item.
+    return { message, key, item: f?.item, contentHash: f?.item && f.contentHash };
   });
   return { loaded, deferred: messages.slice(taken) };
 }

@@ -5,8 +5,9 @@
  */
 import { parentPort } from "node:worker_threads";
 import type { StoredModel } from "../models/store.js";
+import type { StoredItem } from "./item.js";
 import { DecodedModels, labelItems } from "./label-items.js";
-import type { AnalyzableItem, LabelAssignment } from "./rules.js";
+import type { LabelAssignment } from "./rules.js";
 import { type CompiledTaxonomy, compileTaxonomy, type TaxonomyInput } from "./taxonomy.js";
 
 export interface ThreadRequest {
@@ -17,7 +18,7 @@ export interface ThreadRequest {
   modelVersion?: number;
   /** The model, when this thread has not been sent `modelVersion` yet. */
   model?: StoredModel;
-  items: AnalyzableItem[];
+  items: StoredItem[];
 }
 
 export type ThreadReply = { id: number; results: LabelAssignment[][] } | { id: number; error: string };

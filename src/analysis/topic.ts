@@ -9,9 +9,10 @@ import {
   previewAnalysis,
 } from "../labels/assignments.js";
 import type { BatchOutcome, ClaimedMessage, HandlerContext, TopicDefinition } from "../pubsub/topic.js";
+import type { StoredItem } from "./item.js";
 import { type AnalysisKey, normalizeAnalysisKey } from "./key.js";
 import { itemKey, type Loaded, loadBatch, noteVersionRows } from "./load.js";
-import { ANALYZER_VERSION, type AnalyzableItem, type LabelAssignment } from "./rules.js";
+import { ANALYZER_VERSION, type LabelAssignment } from "./rules.js";
 import { AnalysisSetupCache } from "./setup.js";
 import { analysisThreads } from "./threads.js";
 
@@ -73,7 +74,7 @@ function handler(setups: AnalysisSetupCache, mode: "apply" | "preview") {
     const missing = loaded.filter((l) => l.item === undefined).map((l) => l.message.id);
     const present = loaded.filter((l) => l.item !== undefined);
     const labels = await analysisThreads().label(
-      present.map((l) => l.item as AnalyzableItem),
+      present.map((l) => l.item as StoredItem),
       setup,
     );
     const analyzed = present.map((l, i) => ({ ...l, assignments: labels[i] as LabelAssignment[] }));
