@@ -15,6 +15,7 @@ import { installRateLimits, type RateLimitOptions } from "./rate-limit.js";
 import { requestLogSerializer } from "./request-log.js";
 import { conversationRoutes } from "./routes/conversations.js";
 import { healthRoutes } from "./routes/health.js";
+import { itemRoutes } from "./routes/items.js";
 import { labelRoutes } from "./routes/labels.js";
 import { modelRoutes } from "./routes/models.js";
 import { noteRoutes } from "./routes/notes.js";
@@ -123,6 +124,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   healthRoutes(app, options);
   conversationRoutes(app, options);
   noteRoutes(app, options);
+  itemRoutes(app, options);
   pubsubRoutes(app, options);
   taxonomyRoutes(app, options);
   reanalysisRoutes(app, options);
