@@ -19,6 +19,7 @@ import { itemRoutes } from "./routes/items.js";
 import { labelRoutes } from "./routes/labels.js";
 import { modelRoutes } from "./routes/models.js";
 import { noteRoutes } from "./routes/notes.js";
+import { overviewRoutes } from "./routes/overview.js";
 import { publishRoute, pubsubRoutes } from "./routes/pubsub.js";
 import { reanalysisRoutes, reanalysisStartRoute } from "./routes/reanalysis.js";
 import { taxonomyRoutes } from "./routes/taxonomy.js";
@@ -130,6 +131,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   reanalysisRoutes(app, options);
   labelRoutes(app, options);
   modelRoutes(app, options);
+  overviewRoutes(app, options);
   // The runbook's own requests send JSON as text/plain; only their routes accept that.
   await app.register(async (runbook) => {
     runbook.addContentTypeParser("text/plain", { parseAs: "buffer" }, parseJsonBody);

@@ -1,5 +1,6 @@
+import { sql } from "kysely";
 import { type Database, type Executor, transaction } from "../db/database.js";
-import type { JobType, ReanalysisJobsTable } from "../db/schema.js";
+import { type JobType, type ReanalysisJobsTable, readJson } from "../db/schema.js";
 import { AppError } from "../errors.js";
 import { enqueue, PRIORITY, type Publisher } from "../pubsub/publish.js";
 import { canonicalKey } from "../pubsub/topic.js";
@@ -163,6 +164,74 @@ export async function listJobs(
   const now = Date.now();
   return {
     items: page.map((r) => toJob(r, changes.get(r.id) ?? [], now)),
+    next_cursor: rows.length > query.limit ? String(page[page.length - 1]?.id) : null,
+  };
+}
+
+/** Jobs not yet finished (fanning out or running), oldest first: a handful, from a small table. */
+export async function activeJobs(ex: Executor, limit = 100): Promise<Job[]> {
+  const rows = (await ex
+    .selectFrom("reanalysis_jobs")
+    .selectAll()
+    .where("status", "in", ["fanning_out", "running"])
+    .orderBy("id")
+    .limit(limit)
+    .execute()) as JobRow[];
+  const changes = await changesOf(
+    ex,
+    rows.map((r) => r.id),
+  );
+  const now = Date.now();
+  return rows.map((r) => toJob(r, changes.get(r.id) ?? [], now));
+}
+
+export interface JobItem {
+  /** The analysis run: the page's keyset. */
+  run_id: number;
+  type: "conversation" | "note";
+  id: string;
+  /** The note version analyzed (null for a conversation). */
+  note_version: number | null;
+  added: string[];
+  removed: string[];
+  analyzed_at: string;
+}
+
+/**
+ * The items whose labels a job changed, with what its run added and removed,
+ * in run order, keyset-paginated by run id. Only runs that changed something
+ * are read: the partial index analysis_runs_job_changed (migration 0011) holds
+ * exactly those, so a page costs the same whatever share of the job's items
+ * changed. The condition below must stay word for word the index's for
+ * SQLite to use it. A dry run records no runs: its list is empty.
+ */
+export async function jobItems(
+  ex: Executor,
+  id: number,
+  query: { afterRunId?: number; limit: number },
+): Promise<{ items: JobItem[]; next_cursor: string | null }> {
+  const job = await ex.selectFrom("reanalysis_jobs").select("id").where("id", "=", id).executeTakeFirst();
+  if (!job) throw new AppError("job_not_found", `No reanalysis job ${id}.`, { id });
+  const rows = await ex
+    .selectFrom("analysis_runs")
+    .select(["id", "item_type", "item_id", "note_version", "added", "removed", "analyzed_at"])
+    .where("job_id", "=", id)
+    .where(sql<boolean>`(added <> '[]' or removed <> '[]')`)
+    .$if(query.afterRunId !== undefined, (q) => q.where("id", ">", query.afterRunId as number))
+    .orderBy("id")
+    .limit(query.limit + 1)
+    .execute();
+  const page = rows.slice(0, query.limit);
+  return {
+    items: page.map((r) => ({
+      run_id: Number(r.id),
+      type: r.item_type,
+      id: r.item_id,
+      note_version: r.note_version === null ? null : Number(r.note_version),
+      added: readJson<string[]>(r.added),
+      removed: readJson<string[]>(r.removed),
+      analyzed_at: toIso(Number(r.analyzed_at)),
+    })),
     next_cursor: rows.length > query.limit ? String(page[page.length - 1]?.id) : null,
   };
 }

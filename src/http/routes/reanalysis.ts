@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { cancelJob, createJob, getJob, jobUrl, listJobs } from "../../reanalysis/jobs.js";
+import { cancelJob, createJob, getJob, jobItems, jobUrl, listJobs } from "../../reanalysis/jobs.js";
 import { parseJobRequest } from "../../reanalysis/request.js";
 import { idCursor, intParam, noBody, noQuery } from "../../validation.js";
 import type { AppContext } from "../context.js";
@@ -9,7 +9,7 @@ import type { AppContext } from "../context.js";
 const tags = ["reanalysis"];
 const idParams = z.strictObject({ id: intParam(1, Number.MAX_SAFE_INTEGER) });
 
-const jobOutput = z.object({
+export const jobOutput = z.object({
   id: z.number(),
   status: z.enum(["fanning_out", "running", "done", "cancelled"]),
   type: z.enum(["conversations", "notes", "both"]),
@@ -104,6 +104,43 @@ export function reanalysisRoutes(app: FastifyInstance, context: AppContext): voi
       },
     },
     async (request) => getJob(context.database.db, request.params.id),
+  );
+  r.get(
+    "/api/internal/labels/reanalysis/:id/items",
+    {
+      schema: {
+        tags,
+        summary: "The items a job changed, with the labels its run added and removed, in run order",
+        description:
+          "Only items whose labels changed; keyset-paginated by run. A dry run changes nothing: its list is empty.",
+        params: idParams,
+        querystring: z.strictObject({
+          cursor: idCursor.optional(),
+          limit: intParam(1, 1000).default(100),
+        }),
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                run_id: z.number(),
+                type: z.enum(["conversation", "note"]),
+                id: z.string(),
+                note_version: z.number().nullable(),
+                added: z.array(z.string()),
+                removed: z.array(z.string()),
+                analyzed_at: z.string(),
+              }),
+            ),
+            next_cursor: z.string().nullable(),
+          }),
+        },
+      },
+    },
+    async (request) =>
+      jobItems(context.database.db, request.params.id, {
+        afterRunId: request.query.cursor === undefined ? undefined : Number(request.query.cursor),
+        limit: request.query.limit,
+      }),
   );
   r.delete(
     "/api/internal/labels/reanalysis/:id",

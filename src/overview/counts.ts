@@ -1,0 +1,92 @@
+import { sql } from "kysely";
+import type { Executor } from "../db/database.js";
+import type { LabelSource } from "../db/schema.js";
+
+/** Items of one kind: how many, how many carry at least one label, how many none. */
+export interface ItemTotals {
+  items: number;
+  labeled: number;
+  unlabeled: number;
+}
+
+export interface Totals {
+  conversations: ItemTotals;
+  notes: ItemTotals;
+  all: ItemTotals;
+}
+
+export type SourceCounts = Record<LabelSource, number>;
+
+/** One label's items: per kind, split by the source of the assignment (an item has one per label). */
+export interface LabelDistribution {
+  name: string;
+  items: number;
+  conversations: SourceCounts & { total: number };
+  notes: SourceCounts & { total: number };
+}
+
+const SOURCES: LabelSource[] = ["rule", "model", "llm", "manual"];
+const noSources = (): SourceCounts & { total: number } => ({
+  total: 0,
+  rule: 0,
+  model: 0,
+  llm: 0,
+  manual: 0,
+});
+
+/**
+ * Exact totals. Counting a table is a scan of its smallest index on both
+ * backends (no engine keeps a row count), and "labeled" walks the primary key
+ * of label_assignments (item_type, item_id, label) once, grouped by item:
+ * no sort, no hash. bench/overview.bench.ts measures them on 1,000,000 items.
+ */
+export async function totals(ex: Executor): Promise<Totals> {
+  const [conversations, notes, labeled] = await Promise.all([
+    sql<{ n: number | string }>`select count(*) as n from conversations`.execute(ex),
+    sql<{ n: number | string }>`select count(*) as n from notes`.execute(ex),
+    sql<{ item_type: string; n: number | string }>`
+      select item_type, count(*) as n
+      from (select item_type, item_id from label_assignments group by item_type, item_id) labeled
+      group by item_type`.execute(ex),
+  ]);
+  const count = (rows: { n: number | string }[]) => Number(rows[0]?.n ?? 0);
+  const labeledOf = (type: string) => Number(labeled.rows.find((r) => r.item_type === type)?.n ?? 0);
+  const of = (items: number, labeledItems: number): ItemTotals => ({
+    items,
+    labeled: labeledItems,
+    // Never negative, even if an item was erased between the two counts.
+    unlabeled: Math.max(0, items - labeledItems),
+  });
+  const c = of(count(conversations.rows), labeledOf("conversation"));
+  const n = of(count(notes.rows), labeledOf("note"));
+  return {
+    conversations: c,
+    notes: n,
+    all: { items: c.items + n.items, labeled: c.labeled + n.labeled, unlabeled: c.unlabeled + n.unlabeled },
+  };
+}
+
+/** Every label that some item carries, most items first (then by name). One grouped query. */
+export async function labelDistribution(ex: Executor): Promise<LabelDistribution[]> {
+  const rows = await ex
+    .selectFrom("label_assignments")
+    .select((eb) => ["label", "item_type", "source", eb.fn.countAll<number>().as("n")])
+    .groupBy(["label", "item_type", "source"])
+    .execute();
+  const byLabel = new Map<string, LabelDistribution>();
+  for (const r of rows) {
+    let entry = byLabel.get(r.label);
+    if (!entry) {
+      entry = { name: r.label, items: 0, conversations: noSources(), notes: noSources() };
+      byLabel.set(r.label, entry);
+    }
+    const n = Number(r.n);
+    const kind = r.item_type === "conversation" ? entry.conversations : entry.notes;
+    if (SOURCES.includes(r.source)) kind[r.source] += n;
+    kind.total += n;
+    entry.items += n;
+  }
+  return [...byLabel.values()].sort(
+    (a, b) => b.items - a.items || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
+}
