@@ -212,15 +212,7 @@ export async function jobItems(
 ): Promise<{ items: JobItem[]; next_cursor: string | null }> {
   const job = await ex.selectFrom("reanalysis_jobs").select("id").where("id", "=", id).executeTakeFirst();
   if (!job) throw new AppError("job_not_found", `No reanalysis job ${id}.`, { id });
-  const rows = await ex
-    .selectFrom("analysis_runs")
-    .select(["id", "item_type", "item_id", "note_version", "added", "removed", "analyzed_at"])
-    .where("job_id", "=", id)
-    .where(sql<boolean>`(added <> '[]' or removed <> '[]')`)
-    .$if(query.afterRunId !== undefined, (q) => q.where("id", ">", query.afterRunId as number))
-    .orderBy("id")
-    .limit(query.limit + 1)
-    .execute();
+  const rows = await jobItemsQuery(ex, id, query.afterRunId, query.limit + 1).execute();
   const page = rows.slice(0, query.limit);
   return {
     items: page.map((r) => ({
@@ -234,6 +226,18 @@ export async function jobItems(
     })),
     next_cursor: rows.length > query.limit ? String(page[page.length - 1]?.id) : null,
   };
+}
+
+/** The page query of jobItems (exported so a test can check its plan uses the index). */
+export function jobItemsQuery(ex: Executor, jobId: number, afterRunId: number | undefined, limit: number) {
+  return ex
+    .selectFrom("analysis_runs")
+    .select(["id", "item_type", "item_id", "note_version", "added", "removed", "analyzed_at"])
+    .where("job_id", "=", jobId)
+    .where(sql<boolean>`(added <> '[]' or removed <> '[]')`)
+    .$if(afterRunId !== undefined, (q) => q.where("id", ">", afterRunId as number))
+    .orderBy("id")
+    .limit(limit);
 }
 
 /**
