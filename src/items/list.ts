@@ -322,8 +322,11 @@ function searchConstraint(
   const table = kind === "conversation" ? sql`conversation_search` : sql`note_search`;
   const match = fts5Query(filter.words ?? []);
   return {
-    probe: sql`exists (select 1 from search_ids s join ${table} f on f.rowid = s.id
-      where s.item_type = ${kind} and s.item_id = ${id} and ${table} match ${match})`,
+    // The item's rowid first, then one look-up of it in the match: FTS5 takes `rowid = ?`
+    // with MATCH as one constraint (a join could run the whole match per row instead).
+    probe: sql`exists (select 1 from ${table} f
+      where f.rowid = (select s.id from search_ids s where s.item_type = ${kind} and s.item_id = ${id})
+        and ${table} match ${match})`,
     candidates: (limit) => sql<{ id: string }>`select s.item_id as id from ${table} f
       join search_ids s on s.id = f.rowid where ${table} match ${match} limit ${limit}`,
   };
@@ -362,17 +365,22 @@ async function kindRows(
   if (search) constraints.push(search);
 
   let driver: string[] | undefined;
+  let driving: Constraint | undefined;
   for (const c of constraints) {
     if (!c.candidates) continue;
     const ids = (await c.candidates(candidates + 1).execute(ex)).rows.map((r) => r.id);
-    if (ids.length <= candidates && (driver === undefined || ids.length < driver.length)) driver = ids;
+    if (ids.length <= candidates && (driver === undefined || ids.length < driver.length)) {
+      driver = ids;
+      driving = c;
+    }
     if (driver?.length === 0) return [];
   }
 
   // Driven by a short list of ids, the time index must not be used (SQLite would walk it
   // to spare a sort): `+` makes the column an expression there. PostgreSQL plans by estimates.
   const at = driver && dialect === "sqlite" ? sql`+i.updated_at` : sql`i.updated_at`;
-  const where: RawBuilder<unknown>[] = constraints.map((c) => c.probe);
+  // The constraint that gave the ids needs no check on them.
+  const where: RawBuilder<unknown>[] = constraints.filter((c) => c !== driving).map((c) => c.probe);
   if (driver) where.push(sql`${k.id} in (${list(driver)})`);
   if (filter.from !== undefined) where.push(sql`${at} >= ${filter.from}`);
   if (filter.until !== undefined) where.push(sql`${at} <= ${filter.until}`);
