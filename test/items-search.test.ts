@@ -99,14 +99,16 @@ describe.each(BACKENDS)("items list, search and export on %s", (backend) => {
     for (const query of queries) {
       const filter = await toItemFilter(t.database.db, { label_mode: "all", ...query });
       const driven = await listItems(t.database, filter, undefined, 100);
-      const walked = await listItems(t.database, filter, undefined, 100, 0);
-      expect(walked, JSON.stringify(query)).toEqual(driven);
+      for (const matchSets of [true, false]) {
+        const walked = await listItems(t.database, filter, undefined, 100, { candidates: 0, matchSets });
+        expect(walked, JSON.stringify({ ...query, matchSets })).toEqual(driven);
+      }
       // And page by page, one item a page.
       const pages: string[] = [];
       let cursor: string | null = null;
       do {
         const after = cursor ? decodeItemCursor(cursor) : undefined;
-        const page = await listItems(t.database, filter, after, 1, 0);
+        const page = await listItems(t.database, filter, after, 1, { candidates: 0, matchSets: false });
         pages.push(...page.items.map((i) => i.id));
         cursor = page.next_cursor;
       } while (cursor);
