@@ -10,6 +10,7 @@ import { DEFAULT_RANGE_MS } from "../../reanalysis/request.js";
 import { parseTimestamp } from "../../time.js";
 import { nameSchema, noQuery } from "../../validation.js";
 import type { AppContext } from "../context.js";
+import { topicOutput } from "./pubsub.js";
 import { jobOutput } from "./reanalysis.js";
 
 const itemTotals = z.object({
@@ -38,15 +39,6 @@ const summaryOutput = z.object({
     )
     .describe("every label some item carries, most items first"),
 });
-const topicOutput = z.object({
-  topic: z.string(),
-  pending: z.number(),
-  running: z.number(),
-  failed: z.number().describe("dead letters"),
-  oldest_pending_age_ms: z.number().nullable(),
-  processed_last_minute: z.number(),
-});
-
 const labelList = z
   .string()
   .describe(`comma-separated label names, 1 to ${MAX_TREND_LABELS}`)

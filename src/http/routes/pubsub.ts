@@ -2,12 +2,21 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { transaction } from "../../db/database.js";
-import { AppError } from "../../errors.js";
+import { queueHealth } from "../../overview/queues.js";
 import { listDeadLetters, redrive } from "../../pubsub/dead-letters.js";
 import { publish } from "../../pubsub/publish.js";
-import { backlog, processedSince } from "../../pubsub/stats.js";
 import { idCursor, intParam, jsonObjectSchema, noQuery } from "../../validation.js";
 import type { AppContext } from "../context.js";
+
+/** One topic's backlog and throughput (src/overview/queues.ts). */
+export const topicOutput = z.object({
+  topic: z.string(),
+  pending: z.number(),
+  running: z.number(),
+  failed: z.number().describe("dead letters"),
+  oldest_pending_age_ms: z.number().nullable(),
+  processed_last_minute: z.number(),
+});
 
 const tags = ["pubsub"];
 
@@ -114,44 +123,9 @@ export function pubsubRoutes(app: FastifyInstance, context: AppContext): void {
         tags,
         summary: "Each topic's backlog and throughput",
         querystring: noQuery,
-        response: {
-          200: z.object({
-            topics: z.array(
-              z.object({
-                topic: z.string(),
-                pending: z.number(),
-                running: z.number(),
-                failed: z.number(),
-                oldest_pending_age_ms: z.number().nullable(),
-                processed_last_minute: z.number(),
-              }),
-            ),
-          }),
-        },
+        response: { 200: z.object({ topics: z.array(topicOutput) }) },
       },
     },
-    async () => {
-      const now = Date.now();
-      const names = context.topics.names();
-      const [left, processed] = await Promise.all([
-        backlog(context.database.db, names),
-        processedSince(context.database.db, now - 60_000),
-      ]);
-      return {
-        topics: names.map((topic) => {
-          const b = left.get(topic);
-          if (!b) throw new AppError("internal");
-          return {
-            topic,
-            pending: b.pending,
-            running: b.running,
-            failed: b.failed,
-            oldest_pending_age_ms:
-              b.oldestPendingCreatedAt === null ? null : Math.max(0, now - b.oldestPendingCreatedAt),
-            processed_last_minute: processed.get(topic) ?? 0,
-          };
-        }),
-      };
-    },
+    async () => ({ topics: await queueHealth(context) }),
   );
 }
