@@ -1,4 +1,5 @@
 import BetterSqlite3 from "better-sqlite3";
+import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { freshApp, type TestApp } from "./helpers/app.js";
 
@@ -8,7 +9,7 @@ import { freshApp, type TestApp } from "./helpers/app.js";
  * event loop, and health checks and reads answer meanwhile. (PostgreSQL's
  * lock waits happen in the server, never in this process.)
  */
-describe("a held SQLite write lock", () => {
+describe("SQLite locks and long reads", () => {
   let t: TestApp;
   let other: BetterSqlite3.Database;
   beforeEach(async () => {
@@ -53,5 +54,27 @@ describe("a held SQLite write lock", () => {
     expect((await write).statusCode).toBe(201);
     expect(performance.now() - started).toBeGreaterThanOrEqual(HOLD_MS - 50);
     await released;
+  });
+
+  it("runs a long read beside the event loop: health checks and other reads answer meanwhile", async () => {
+    const conversation = { messages: [{ role: "customer", text: "hello" }] };
+    await t.api({ method: "PUT", url: "/api/conversations/c0", payload: conversation });
+    // Seconds of work in one statement, as a statistics query over millions of rows would be.
+    const long = sql<{
+      n: number;
+    }>`with recursive c(x) as (select 1 union all select x + 1 from c where x < 20000000)
+      select count(*) as n from c`.execute(t.database.db);
+    const started = performance.now();
+    const health = await timed(() => t.app.inject({ method: "GET", url: "/healthz" }));
+    const read = await timed(() => t.api({ method: "GET", url: "/api/conversations/c0" }));
+    const write = await timed(() =>
+      t.api({ method: "PUT", url: "/api/conversations/c1", payload: conversation }),
+    );
+    expect([health.statusCode, read.statusCode, write.statusCode]).toEqual([200, 200, 201]);
+    const { rows } = await long;
+    const longMs = performance.now() - started;
+    expect(rows[0]?.n).toBe(20_000_000);
+    // Each answered long before the long read finished (on the event loop, they waited for all of it).
+    expect(Math.max(health.ms, read.ms, write.ms)).toBeLessThan(longMs / 2);
   });
 });

@@ -69,27 +69,37 @@ export interface Prepare {
   prepare(sql: string): BetterSqlite3.Statement;
 }
 
+export interface ReadThreads {
+  read(sql: string, parameters: readonly unknown[]): Promise<unknown[]>;
+}
+
 /**
- * Two connections to one SQLite file: reads outside a transaction go to a
- * read-only one and never wait (WAL readers see the last commit, whatever a
- * writer holds), while transactions and single writes queue in-process for
- * the write connection and wait for other processes' locks without blocking
- * the event loop. Write transactions begin IMMEDIATE: they take the write lock
- * up front, so two processes never deadlock upgrading a read lock.
+ * One SQLite file as Kysely sees it: reads outside a transaction go to
+ * read-only connections in read threads (sqlite-readers.ts), where they never
+ * wait for a writer (WAL readers see the last commit, whatever a writer holds)
+ * and never hold up the event loop however long they take; transactions and
+ * single writes queue in-process for the write connection and wait for other
+ * processes' locks without blocking the event loop. Write transactions begin
+ * IMMEDIATE: they take the write lock up front, so two processes never
+ * deadlock upgrading a read lock.
  */
 export class TwoConnectionSqliteDriver implements Driver {
   readonly #writer: BetterSqlite3.Database;
   readonly #writerStatements: Prepare;
   readonly #readerStatements: Prepare;
-  readonly #close: () => void;
+  readonly #close: () => Promise<void>;
   readonly #writes = new Mutex();
+  readonly #readThreads: ReadThreads | undefined;
 
   constructor(options: {
     writer: BetterSqlite3.Database;
     writerStatements: Prepare;
     readerStatements: Prepare;
-    close: () => void;
+    /** Where reads outside transactions run, if not on `readerStatements` (see sqlite-readers.ts). */
+    readThreads?: ReadThreads;
+    close: () => Promise<void>;
   }) {
+    this.#readThreads = options.readThreads;
     this.#writer = options.writer;
     this.#writerStatements = options.writerStatements;
     this.#readerStatements = options.readerStatements;
@@ -143,7 +153,7 @@ export class TwoConnectionSqliteDriver implements Driver {
   async releaseConnection(): Promise<void> {}
 
   async destroy(): Promise<void> {
-    this.#close();
+    await this.#close();
   }
 
   /**
@@ -162,7 +172,11 @@ export class TwoConnectionSqliteDriver implements Driver {
       }
       return run(this.#writerStatements, query);
     }
-    if (isRead(query)) return withBusyRetry(() => run(this.#readerStatements, query));
+    if (isRead(query)) {
+      if (this.#readThreads !== undefined)
+        return { rows: await this.#readThreads.read(query.sql, query.parameters) };
+      return withBusyRetry(() => run(this.#readerStatements, query));
+    }
     const unlock = await this.#writes.lock();
     try {
       return await withBusyRetry(() => run(this.#writerStatements, query));

@@ -5,6 +5,7 @@ import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from "
 import type { Database } from "./database.js";
 import type { Schema } from "./schema.js";
 import { type Prepare, SQLITE_BUSY_TIMEOUT_MS, TwoConnectionSqliteDriver } from "./sqlite-driver.js";
+import { sqliteReaders } from "./sqlite-readers.js";
 
 /** Prepared statements kept per SQL text, least recently used dropped first. */
 const STATEMENT_CACHE_SIZE = 256;
@@ -59,17 +60,18 @@ export function openSqlite(path: string): Database {
   // many commits (index pages, mostly) is copied into the database once per
   // checkpoint, not once per 4 MiB. Measured: commit time of a 100k re-label 2.6 → 1.1 s.
   writer.pragma("wal_autocheckpoint = 10000");
-  // An in-memory database is private to its connection: there, reads share the writer.
-  const reader = path === ":memory:" ? writer : connect(path);
-  if (reader !== writer) reader.pragma("query_only = ON");
   const writerStatements = withStatementCache(writer);
+  // An in-memory database is private to its connection: there, reads share the writer.
+  const inMemory = path === ":memory:";
+  const readers = sqliteReaders();
   const driver = new TwoConnectionSqliteDriver({
     writer,
     writerStatements,
-    readerStatements: reader === writer ? writerStatements : withStatementCache(reader),
-    close: () => {
-      reader.close();
-      if (reader !== writer) writer.close();
+    readerStatements: writerStatements,
+    readThreads: inMemory ? undefined : { read: (sql, parameters) => readers.read(path, sql, parameters) },
+    close: async () => {
+      if (!inMemory) await readers.close(path);
+      writer.close();
     },
   });
   const db = new Kysely<Schema>({

@@ -1388,6 +1388,14 @@ export const CASES: HostileCase[] = [
       ["GET", `${C}?include=history`],
       ["GET", `${N}/versions/1?format=text`],
       ["GET", `${N}?version=1`],
+      ["GET", "/api/items?limit=1001"],
+      ["GET", "/api/items?label_mode=some"],
+      ["GET", "/api/items/export?format=xml"],
+      ["GET", "/api/items/export?limit=10"],
+      ["GET", "/api/overview?type=notes"],
+      ["GET", "/api/internal/overview?verbose=1"],
+      ["GET", "/api/labels/trend?labels=billing%2Frefund&bucket=minute"],
+      ["GET", `${REANALYSIS}/1/items?limit=0`],
     ] as const
   ).map(
     ([method, path]): HostileCase => ({
