@@ -62,7 +62,9 @@ class SqliteReaders {
     const fail = (err: Error) => {
       const index = this.#threads.indexOf(thread);
       if (index >= 0) this.#threads.splice(index, 1);
-      for (const { reject } of thread.pending.values()) reject(Object.assign(err, { code: "SQLITE_CANTOPEN" }));
+      // Answered as the database being unavailable (503, retry): the next read starts a new thread.
+      const unavailable = Object.assign(err, { code: "SQLITE_CANTOPEN" });
+      for (const { reject } of thread.pending.values()) reject(unavailable);
       thread.pending.clear();
     };
     worker.on("error", fail);
