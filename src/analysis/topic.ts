@@ -67,10 +67,11 @@ async function stillCurrent<T extends Loaded>(
  */
 function handler(setups: AnalysisSetupCache, mode: "apply" | "preview") {
   return async (messages: ClaimedMessage[], context: HandlerContext): Promise<BatchOutcome> => {
-    const { db, dialect } = context.database;
-    const setup = await setups.current(db);
+    const { dialect } = context.database;
+    const reads = context.database.inlineReads ?? context.database.db;
+    const setup = await setups.current(reads);
     const { taxonomy, model } = setup;
-    const { loaded, deferred } = await loadBatch(db, messages);
+    const { loaded, deferred } = await loadBatch(reads, messages);
     const missing = loaded.filter((l) => l.item === undefined).map((l) => l.message.id);
     const present = loaded.filter((l) => l.item !== undefined);
     const labels = await analysisThreads().label(

@@ -13,6 +13,12 @@ export type Executor = Kysely<Schema>;
 export interface Database {
   dialect: "sqlite" | "postgres";
   db: Kysely<Schema>;
+  /**
+   * SQLite: the same database, its reads outside transactions run on the
+   * calling thread rather than a read thread (the runners' short, big batch
+   * reads). Absent on PostgreSQL, whose reads never block the event loop.
+   */
+  inlineReads?: Kysely<Schema>;
   /** Where the data lives, safe to log (no password). */
   description: string;
   /** Runs a multi-statement SQL script (migrations) on `executor`'s connection. */

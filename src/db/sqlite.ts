@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from "kysely";
+import { type Driver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from "kysely";
 import type { Database } from "./database.js";
 import type { Schema } from "./schema.js";
 import { type Prepare, SQLITE_BUSY_TIMEOUT_MS, TwoConnectionSqliteDriver } from "./sqlite-driver.js";
@@ -63,25 +63,31 @@ export function openSqlite(path: string): Database {
   const writerStatements = withStatementCache(writer);
   // An in-memory database is private to its connection: there, reads share the writer.
   const inMemory = path === ":memory:";
+  // Inline reads (the runners') on a read-only connection of their own: never inside another's transaction.
+  const reader = inMemory ? writer : connect(path);
+  if (reader !== writer) reader.pragma("query_only = ON");
   const readers = sqliteReaders();
   const driver = new TwoConnectionSqliteDriver({
     writer,
     writerStatements,
-    readerStatements: writerStatements,
+    readerStatements: reader === writer ? writerStatements : withStatementCache(reader),
     readThreads: inMemory ? undefined : { read: (sql, parameters) => readers.read(path, sql, parameters) },
     close: async () => {
       if (!inMemory) await readers.close(path);
-      writer.close();
+      reader.close();
+      if (reader !== writer) writer.close();
     },
   });
-  const db = new Kysely<Schema>({
-    dialect: {
-      createAdapter: () => new SqliteAdapter(),
-      createDriver: () => driver,
-      createIntrospector: (kysely) => new SqliteIntrospector(kysely),
-      createQueryCompiler: () => new SqliteQueryCompiler(),
-    },
-  });
+  const kysely = (of: Driver) =>
+    new Kysely<Schema>({
+      dialect: {
+        createAdapter: () => new SqliteAdapter(),
+        createDriver: () => of,
+        createIntrospector: (k) => new SqliteIntrospector(k),
+        createQueryCompiler: () => new SqliteQueryCompiler(),
+      },
+    });
+  const db = kysely(driver);
   return {
     dialect: "sqlite",
     db,
@@ -91,6 +97,7 @@ export function openSqlite(path: string): Database {
     execScript: async (_executor, script) => {
       writer.exec(script);
     },
+    inlineReads: kysely(driver.withInlineReads()),
     close: () => db.destroy(),
   };
 }

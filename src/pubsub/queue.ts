@@ -47,7 +47,8 @@ export async function claim(
 ): Promise<ClaimedMessage[]> {
   // Most claims of an idle runner or a tick find nothing: a read says so without the write
   // transaction (on SQLite, without taking the write lock; on PostgreSQL, 1 round trip, not 4).
-  if ((await dueIds(database.db, topic, now).limit(1).executeTakeFirst()) === undefined) return [];
+  const reads = database.inlineReads ?? database.db;
+  if ((await dueIds(reads, topic, now).limit(1).executeTakeFirst()) === undefined) return [];
   const leaseToken = randomUUID();
   const rows = await transaction(database, async (trx) => {
     // A claim need not wait for its commit to reach the disk: lost in a crash, its messages
