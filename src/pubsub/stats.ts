@@ -20,35 +20,60 @@ const emptyBacklog = (): TopicBacklog => ({
   oldestPendingCreatedAt: null,
 });
 
-/** Per topic: what is not yet final, and the dead letters. One grouped query. */
+/**
+ * Per topic: what is not yet final, and the dead letters. One grouped query
+ * per state, each over that state's partial index: the finished history,
+ * most of the table, is never read (one query over the three states read all
+ * of it: 170 ms at a million messages, on every scrape of /metrics).
+ */
 export async function backlog(ex: Executor, topics: string[]): Promise<Map<string, TopicBacklog>> {
-  const rows = await ex
-    .selectFrom("messages")
-    .select((eb) => [
-      "topic",
-      "state",
-      eb.fn.countAll<number>().as("n"),
-      eb.fn.min("run_at").as("min_run_at"),
-      eb.fn.min("lease_expires_at").as("min_lease"),
-      eb.fn.min("created_at").as("min_created"),
-    ])
-    .where("state", "in", ["pending", "running", "failed"])
-    .groupBy(["topic", "state"])
-    .execute();
+  const [pending, running, failed] = await Promise.all([
+    ex
+      .selectFrom("messages")
+      .select((eb) => [
+        "topic",
+        eb.fn.countAll<number>().as("n"),
+        eb.fn.min("run_at").as("min_run_at"),
+        eb.fn.min("created_at").as("min_created"),
+      ])
+      .where("state", "=", "pending")
+      .groupBy("topic")
+      .execute(),
+    ex
+      .selectFrom("messages")
+      .select((eb) => [
+        "topic",
+        eb.fn.countAll<number>().as("n"),
+        eb.fn.min("lease_expires_at").as("min_lease"),
+      ])
+      .where("state", "=", "running")
+      .groupBy("topic")
+      .execute(),
+    ex
+      .selectFrom("messages")
+      .select((eb) => ["topic", eb.fn.countAll<number>().as("n")])
+      .where("state", "=", "failed")
+      .groupBy("topic")
+      .execute(),
+  ]);
   const result = new Map(topics.map((t) => [t, emptyBacklog()]));
-  for (const row of rows) {
-    const entry = result.get(row.topic) ?? emptyBacklog();
-    result.set(row.topic, entry);
-    const n = Number(row.n);
-    if (row.state === "pending") {
-      entry.pending = n;
-      entry.nextRunAt = row.min_run_at;
-      entry.oldestPendingCreatedAt = row.min_created;
-    } else if (row.state === "running") {
-      entry.running = n;
-      entry.nextLeaseExpiry = row.min_lease;
-    } else entry.failed = n;
+  const entry = (topic: string) => {
+    const found = result.get(topic) ?? emptyBacklog();
+    result.set(topic, found);
+    return found;
+  };
+  for (const row of pending) {
+    const e = entry(row.topic);
+    e.pending = Number(row.n);
+    e.nextRunAt = row.min_run_at;
+    e.oldestPendingCreatedAt = row.min_created;
   }
+  for (const row of running) {
+    const e = entry(row.topic);
+    e.running = Number(row.n);
+    e.nextLeaseExpiry = row.min_lease;
+  }
+  for (const row of failed) entry(row.topic).failed = Number(row.n);
   return result;
 }
 
@@ -57,6 +82,8 @@ export async function processedSince(ex: Executor, since: number): Promise<Map<s
   const rows = await ex
     .selectFrom("messages")
     .select((eb) => ["topic", eb.fn.countAll<number>().as("n")])
+    // Repeats the partial index's predicate, so SQLite (which matches it term by term) uses it.
+    .where("state", "in", ["done", "cancelled"])
     .where("state", "=", "done")
     .where("finished_at", ">=", since)
     .groupBy("topic")
