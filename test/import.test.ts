@@ -111,4 +111,13 @@ describe.each(BACKENDS)("import on %s", (backend) => {
     expect(counts).toMatchObject({ note_versions: 1, skipped: 3 });
     expect(await getNote(f.database.db, "n")).toMatchObject({ latest_version: 4, text: "third" });
   });
+
+  it("re-imports a note written before fingerprints (no content_hash) without duplicating it", async () => {
+    const path = ndjson([{ type: "note", note_id: "legacy", text: "hello" }]);
+    expect((await importFile(f.database, f.runtime, path)).note_versions).toBe(1);
+    // As migration 0008 left the versions written before it.
+    await f.database.db.updateTable("note_versions").set({ content_hash: null }).execute();
+    expect(await importFile(f.database, f.runtime, path)).toMatchObject({ note_versions: 0, skipped: 1 });
+    expect((await getNote(f.database.db, "legacy")).latest_version).toBe(1);
+  });
 });

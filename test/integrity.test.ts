@@ -153,6 +153,28 @@ describe.each(BACKENDS)("integrity under concurrency on %s", (backend) => {
     expect(JSON.stringify(history)).not.toContain("billing/refund");
   });
 
+  it("an analysis made with an older taxonomy never overwrites a newer analysis of the same item", async () => {
+    await put("c1", "I want a refund");
+    const held = hold("beforeAck");
+    const older = tick(); // analyzes with taxonomy 1, then waits before its ack
+    await held.arrived;
+    const renamed = {
+      labels: [{ name: "refunds/new", rules: { keywords: ["refund"] } }, ...TAXONOMY.labels.slice(1)],
+    };
+    await t.api({ method: "PUT", url: "/api/taxonomy", payload: renamed });
+    await t.api({
+      method: "POST",
+      url: "/api/internal/pubsub/publish",
+      payload: { topic: "conversation_note_analysis", key: { conversation_fs_id: "c1" }, data: {} },
+    });
+    await tick(); // a newer analysis, with taxonomy 2, commits first
+    expect(await labelsOf("/api/conversations/c1")).toEqual(["refunds/new"]);
+    held.open();
+    await older;
+    await tick();
+    expect(await labelsOf("/api/conversations/c1")).toEqual(["refunds/new"]);
+  });
+
   it("a label a person removes while a re-label is held stays removed (both schedules)", async () => {
     await put("c1", "I want a refund for the parcel");
     await tick();

@@ -8,9 +8,12 @@ import {
   type LabelDiff,
   previewAnalysis,
 } from "../labels/assignments.js";
+import { PRIORITY } from "../pubsub/publish.js";
 import type { BatchOutcome, ClaimedMessage, HandlerContext, TopicDefinition } from "../pubsub/topic.js";
+import { enqueueAnalysis } from "./enqueue.js";
 import type { StoredItem } from "./item.js";
 import { type AnalysisKey, normalizeAnalysisKey } from "./key.js";
+import type { AnalysisSetup } from "./label-items.js";
 import { itemKey, type Loaded, loadBatch, noteVersionRows } from "./load.js";
 import { ANALYZER_VERSION, type LabelAssignment } from "./rules.js";
 import { AnalysisSetupCache } from "./setup.js";
@@ -56,6 +59,18 @@ async function stillCurrent<T extends Loaded>(
   return { current, moot, latest };
 }
 
+/** Whether the taxonomy (and, if it uses one, the model) an analysis ran with are still the current ones. */
+async function setupStillCurrent(trx: Executor, setup: AnalysisSetup): Promise<boolean> {
+  const taxonomy = await trx
+    .selectFrom("taxonomy_versions")
+    .select((eb) => eb.fn.max("version").as("v"))
+    .executeTakeFirst();
+  if (Number(taxonomy?.v ?? 0) !== setup.taxonomy.version) return false;
+  if (!setup.taxonomy.labels.some((l) => l.model !== undefined)) return true;
+  const model = await trx.selectFrom("models").select("version").where("active", "=", 1).executeTakeFirst();
+  return model?.version === setup.model?.version;
+}
+
 /**
  * The handler of `conversation_note_analysis` (mode "apply") and of its dry-run
  * twin (mode "preview"). It loads the batch's items and analyzes them outside
@@ -84,6 +99,12 @@ function handler(setups: AnalysisSetupCache, mode: "apply" | "preview") {
       async commit(trx, acked, jobs) {
         const ackedIds = new Set(acked.map((m) => m.id));
         const mine = analyzed.filter((a) => ackedIds.has(a.message.id));
+        if (mode === "apply" && mine.length > 0 && !(await setupStillCurrent(trx, setup))) {
+          // Made with a taxonomy or model that has since changed: another analysis, made with the
+          // new one, may already have written; this older one must not overwrite it. Asked again.
+          for (const a of mine) await enqueueAnalysis(trx, context, a.key, PRIORITY.bulk);
+          return { skipped: [...missing.filter((id) => ackedIds.has(id)), ...mine.map((a) => a.message.id)] };
+        }
         const { current, moot, latest } = await stillCurrent(trx, dialect, mine);
         const skipped = [...missing.filter((id) => ackedIds.has(id)), ...moot.map((a) => a.message.id)];
         if (current.length === 0) return { skipped };

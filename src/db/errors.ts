@@ -27,7 +27,8 @@ export function databaseErrorCode(err: unknown): ErrorCode | undefined {
   const { code, message } = err as { code?: unknown; message?: unknown };
   if (typeof code === "string") {
     if (SQLITE_FULL.has(code) || PG_FULL.has(code)) return "storage_full";
-    if (code.startsWith("SQLITE_IOERR") || SQLITE_UNAVAILABLE.has(code)) return "database_unavailable";
+    if (code.startsWith("SQLITE_IOERR") || code.startsWith("SQLITE_BUSY") || SQLITE_UNAVAILABLE.has(code))
+      return "database_unavailable";
     if (PG_UNAVAILABLE.test(code) || NETWORK.has(code)) return "database_unavailable";
   }
   if (typeof message === "string" && PG_CONNECTION_LOST.test(message)) return "database_unavailable";

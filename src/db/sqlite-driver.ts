@@ -24,10 +24,10 @@ async function withBusyRetry<T>(run: () => T, deadline = Date.now() + SQLITE_BUS
     try {
       return run();
     } catch (err) {
-      if ((err as { code?: string }).code !== "SQLITE_BUSY" || Date.now() >= deadline) {
-        if ((err as { code?: string }).code === "SQLITE_BUSY") throw new AppError("database_busy");
-        throw err;
-      }
+      // Extended codes too (SQLITE_BUSY_SNAPSHOT, _RECOVERY …), as SQLite's own busy handler retries them.
+      const busy = String((err as { code?: unknown }).code ?? "").startsWith("SQLITE_BUSY");
+      if (!busy) throw err;
+      if (Date.now() >= deadline) throw new AppError("database_busy");
     }
     await new Promise((resolve) => setTimeout(resolve, pause));
   }
@@ -162,10 +162,13 @@ export class TwoConnectionSqliteDriver implements Driver {
    * transaction is active" and would hide the error that matters.
    */
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    const session = connection as SqliteSession;
+    // After a failed commit the write connection is already someone else's turn: never roll theirs back.
+    if (session.unlock === undefined) return;
     try {
       if (this.#writer.inTransaction) this.#writer.exec("rollback");
     } finally {
-      (connection as SqliteSession).release();
+      session.release();
     }
   }
 
@@ -188,6 +191,8 @@ export class TwoConnectionSqliteDriver implements Driver {
       if (performance.now() - session.lastTurn >= TURN_MS) {
         await new Promise((resolve) => setImmediate(resolve));
         session.lastTurn = performance.now();
+        // Ended meanwhile (rolled back): the statement must not run outside its transaction.
+        if (session.unlock === undefined) throw new Error("the transaction ended before this statement ran");
       }
       return run(this.#writerStatements, query);
     }

@@ -97,9 +97,9 @@ export async function putConversation(
   if (createdAt !== undefined && createdAt > updatedAt) {
     throw new AppError("validation_failed", "created_at is after updated_at", { field: "created_at" });
   }
-  const existing = await trx
+  const existed = await trx
     .selectFrom("conversations")
-    .select("created_at")
+    .select("fs_id")
     .where("fs_id", "=", fsId)
     .executeTakeFirst();
   const row = {
@@ -107,13 +107,14 @@ export async function putConversation(
     subject: input.subject ?? "",
     messages: JSON.stringify(messages),
     metadata: JSON.stringify(input.metadata ?? {}),
-    created_at: createdAt ?? existing?.created_at ?? Math.min(now, updatedAt),
+    created_at: createdAt ?? Math.min(now, updatedAt),
     updated_at: updatedAt,
     ...conversationContent(input.subject ?? "", messages, JSON.stringify(input.metadata ?? {})),
   };
   // An upsert, not "update if it existed": a row deleted or created by a concurrent
-  // request since the read above is written all the same, never lost or doubled.
-  await trx
+  // request since the read above is written all the same, never lost or doubled; a
+  // replacement without created_at keeps the stored one, whatever row is there by then.
+  const stored = await trx
     .insertInto("conversations")
     .values(row)
     .onConflict((oc) =>
@@ -128,10 +129,17 @@ export async function putConversation(
         content_bytes: eb.ref("excluded.content_bytes"),
       })),
     )
-    .execute();
+    .returning("created_at")
+    .executeTakeFirstOrThrow();
   return {
-    conversation: toConversation({ ...row, messages, metadata: input.metadata ?? {} }),
-    created: !existing,
+    conversation: toConversation({
+      ...row,
+      created_at: stored.created_at,
+      messages,
+      metadata: input.metadata ?? {},
+    }),
+    // From the read above: a race with another request's PUT or DELETE may make it 200 for 201.
+    created: !existed,
   };
 }
 

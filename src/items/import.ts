@@ -63,7 +63,12 @@ function parseLine(text: string): ImportLine {
 type Outcome = "conversation" | "note_version" | "skipped";
 
 /** Writes one line and, for what changed, enqueues its analysis as bulk work (live traffic goes first). */
-async function applyLine(trx: Executor, publisher: Publisher, line: ImportLine): Promise<Outcome> {
+async function applyLine(
+  trx: Executor,
+  dialect: Database["dialect"],
+  publisher: Publisher,
+  line: ImportLine,
+): Promise<Outcome> {
   if (line.type === "conversation") {
     const { type: _type, fs_id, ...body } = line;
     await putConversation(trx, fs_id, body);
@@ -71,7 +76,7 @@ async function applyLine(trx: Executor, publisher: Publisher, line: ImportLine):
     return "conversation";
   }
   const { type: _type, note_id, version, ...body } = line;
-  const result = await importNoteVersion(trx, note_id, body, version);
+  const result = await importNoteVersion(trx, dialect, note_id, body, version);
   if (result.outcome === "skipped") return "skipped";
   await enqueueAnalysis(trx, publisher, { note_id, note_version: result.version.version }, PRIORITY.bulk);
   return "note_version";
@@ -115,7 +120,10 @@ export async function importFile(
         const results: { number: number; outcome?: Outcome; error?: unknown }[] = [];
         for (const item of items) {
           try {
-            results.push({ number: item.number, outcome: await applyLine(trx, publisher, item.line) });
+            results.push({
+              number: item.number,
+              outcome: await applyLine(trx, database.dialect, publisher, item.line),
+            });
           } catch (err) {
             if (!(err instanceof AppError)) throw err;
             results.push({ number: item.number, error: err });
@@ -127,7 +135,9 @@ export async function importFile(
     } catch {
       for (const item of items) {
         try {
-          record(await transaction(database, (trx) => applyLine(trx, publisher, item.line)));
+          record(
+            await transaction(database, (trx) => applyLine(trx, database.dialect, publisher, item.line)),
+          );
         } catch (err) {
           reject(item.number, err);
         }

@@ -1,6 +1,7 @@
+import { sql } from "kysely";
 import { z } from "zod";
 import { chunks } from "../db/chunks.js";
-import type { Executor } from "../db/database.js";
+import type { Database, Executor } from "../db/database.js";
 import { readJson } from "../db/schema.js";
 import { AppError } from "../errors.js";
 import { type Label, labelOutput, labelsOf } from "../labels/assignments.js";
@@ -106,14 +107,23 @@ export async function appendNoteVersion(
   return toVersion({ ...row, metadata: input.metadata ?? {} });
 }
 
-/** The number of a version of the note with exactly this text and metadata, if it has one. */
+/**
+ * The number of a version of the note with exactly this text and metadata,
+ * if it has one. Versions written before fingerprints (migration 0008) have
+ * none: for them, the same text is enough, as it was then.
+ */
 async function identicalVersion(trx: Executor, noteId: string, input: NoteVersionInput) {
   const { content_hash } = noteVersionContent(input.text, JSON.stringify(input.metadata ?? {}));
   const row = await trx
     .selectFrom("note_versions")
     .select("version")
     .where("note_id", "=", noteId)
-    .where("content_hash", "=", content_hash)
+    .where((eb) =>
+      eb.or([
+        eb("content_hash", "=", content_hash),
+        eb.and([eb("content_hash", "is", null), eb("text", "=", input.text)]),
+      ]),
+    )
     .orderBy("version")
     .executeTakeFirst();
   return row?.version;
@@ -134,10 +144,19 @@ export type ImportedVersion =
  */
 export async function importNoteVersion(
   trx: Executor,
+  dialect: Database["dialect"],
   noteId: string,
   input: NoteVersionInput,
   version: number | undefined,
 ): Promise<ImportedVersion> {
+  // Two imports of the same note must not both decide "new" before either appends (the
+  // note's row may not exist yet to lock): PostgreSQL serializes them per note id here;
+  // SQLite's write transaction already does.
+  if (dialect === "postgres") {
+    await sql`select pg_advisory_xact_lock(hashtextextended(current_schema() || ':note:' || ${noteId}, 0))`.execute(
+      trx,
+    );
+  }
   if (version === undefined) {
     const same = await identicalVersion(trx, noteId, input);
     if (same !== undefined) return { outcome: "skipped", version: same };

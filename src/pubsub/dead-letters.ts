@@ -79,7 +79,8 @@ export async function redrive(
   const result: RedriveResult = { redriven: 0, folded: 0 };
   let afterId = 0;
   for (;;) {
-    const done = await transaction(database, async (trx) => {
+    // Everything the transaction found is returned, not kept: it may run again (database.ts).
+    const chunk = await transaction(database, async (trx) => {
       let q = trx
         .selectFrom("messages")
         .select("id")
@@ -91,13 +92,13 @@ export async function redrive(
         q = q.where("id", "in", selection.ids.length > 0 ? selection.ids : [-1]);
       if (selection.topic !== undefined) q = q.where("topic", "=", selection.topic);
       const ids = (await q.execute()).map((r) => r.id);
-      if (ids.length === 0) return true;
-      afterId = ids[ids.length - 1] as number;
-      const counts = await requeue(trx, ids, { attempts: 0, last_error: null });
-      result.redriven += counts.requeued;
-      result.folded += counts.folded;
-      return ids.length < REDRIVE_CHUNK;
+      if (ids.length === 0) return { ids, requeued: 0, folded: 0 };
+      return { ids, ...(await requeue(trx, ids, { attempts: 0, last_error: null })) };
     });
+    result.redriven += chunk.requeued;
+    result.folded += chunk.folded;
+    afterId = chunk.ids[chunk.ids.length - 1] ?? afterId;
+    const done = chunk.ids.length < REDRIVE_CHUNK;
     if (done) return result;
   }
 }
