@@ -66,7 +66,6 @@ export async function processBatch(
     const ok = messages.filter((m) => !outcome.failed?.has(m.id) && !deferred.has(m.id));
     await pauseAt("beforeAck");
     const acked = await transaction(context.database, async (trx) => {
-      if (outcome.deferred?.length) await release(trx, outcome.deferred);
       const ids = await ack(trx, ok);
       const waits = await releaseWaits(trx, [...ids]);
       const result = await outcome.commit(
@@ -85,6 +84,9 @@ export async function processBatch(
         Date.now(),
         waits,
       );
+      // Last: making deferred messages pending again takes pending-key entries that a writer
+      // enqueueing the same items may hold; after the item locks, no wait can form a cycle.
+      if (outcome.deferred?.length) await release(trx, outcome.deferred);
       return ids;
     });
     report.succeeded += acked.size;
