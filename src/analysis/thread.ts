@@ -5,6 +5,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import type { StoredModel } from "../models/store.js";
+import { answerRequests } from "../thread-pool.js";
 import type { StoredItem } from "./item.js";
 import { DecodedModels, labelItems } from "./label-items.js";
 import type { LabelAssignment } from "./rules.js";
@@ -21,8 +22,6 @@ export interface ThreadRequest {
   items: StoredItem[];
 }
 
-export type ThreadReply = { id: number; results: LabelAssignment[][] } | { id: number; error: string };
-
 /** Versions kept: the current one and a few before (a dry run may still use an older one). */
 const KEPT = 4;
 const taxonomies = new Map<number, CompiledTaxonomy>();
@@ -37,19 +36,15 @@ function keep<T>(cache: Map<number, T>, version: number, value: T | undefined): 
   return cache.get(version);
 }
 
-function handle(request: ThreadRequest): ThreadReply {
-  try {
-    const { taxonomyVersion: version, modelVersion } = request;
-    const compiled = request.taxonomy && compileTaxonomy(request.taxonomy, version);
-    const taxonomy = keep(taxonomies, version, compiled);
-    if (taxonomy === undefined) throw new Error(`taxonomy version ${version} was never sent`);
-    const stored = modelVersion === undefined ? undefined : keep(models, modelVersion, request.model);
-    if (modelVersion !== undefined && stored === undefined)
-      throw new Error(`model version ${modelVersion} was never sent`);
-    return { id: request.id, results: labelItems(request.items, taxonomy, decoded.get(stored)) };
-  } catch (err) {
-    return { id: request.id, error: err instanceof Error ? err.message : String(err) };
-  }
+function handle(request: ThreadRequest): LabelAssignment[][] {
+  const { taxonomyVersion: version, modelVersion } = request;
+  const compiled = request.taxonomy && compileTaxonomy(request.taxonomy, version);
+  const taxonomy = keep(taxonomies, version, compiled);
+  if (taxonomy === undefined) throw new Error(`taxonomy version ${version} was never sent`);
+  const stored = modelVersion === undefined ? undefined : keep(models, modelVersion, request.model);
+  if (modelVersion !== undefined && stored === undefined)
+    throw new Error(`model version ${modelVersion} was never sent`);
+  return labelItems(request.items, taxonomy, decoded.get(stored));
 }
 
-parentPort?.on("message", (request: ThreadRequest) => parentPort?.postMessage(handle(request)));
+if (parentPort) answerRequests(parentPort, handle);

@@ -1,10 +1,9 @@
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
-import { workerSource } from "../worker-source.js";
+import { ThreadPool } from "../thread-pool.js";
 import { type StoredItem, storedLength } from "./item.js";
 import { type AnalysisSetup, DecodedModels, labelItems } from "./label-items.js";
 import type { LabelAssignment } from "./rules.js";
-import type { ThreadReply, ThreadRequest } from "./thread.js";
+import type { ThreadRequest } from "./thread.js";
 
 /**
  * Items with more text than this go to a worker thread; the others are
@@ -18,12 +17,10 @@ export const INLINE_MAX_ITEM_TEXT = 32_000;
 /** Inline labeling yields to the event loop this often, so requests and lease renewals go on. */
 const SLICE_MS = 10;
 
-interface Thread {
-  worker: Worker;
-  /** The versions last sent; another is sent with the next request that needs it. */
+/** The versions last sent to a thread; another is sent with the next request that needs it. */
+interface Sent {
   taxonomyVersion?: number;
   modelVersion?: number;
-  pending: Map<number, { resolve(results: LabelAssignment[][]): void; reject(err: Error): void }>;
 }
 
 /**
@@ -39,12 +36,17 @@ interface Thread {
  */
 export class AnalysisThreads {
   readonly size: number;
-  readonly #threads: Thread[] = [];
+  readonly #pool: ThreadPool<ThreadRequest, LabelAssignment[][], Sent>;
   readonly #inlineModels = new DecodedModels();
-  #nextId = 0;
 
   constructor(size: number) {
     this.size = size;
+    this.#pool = new ThreadPool({
+      callerUrl: import.meta.url,
+      module: "./thread",
+      size,
+      initialState: () => ({}),
+    });
   }
 
   /** The labels of each item, in order: big items in a thread, the rest here, at the same time. */
@@ -78,55 +80,21 @@ export class AnalysisThreads {
   }
 
   #inThread(items: StoredItem[], setup: AnalysisSetup): Promise<LabelAssignment[][]> {
-    const thread = this.#leastBusy();
-    const request: ThreadRequest = { id: this.#nextId++, taxonomyVersion: setup.taxonomy.version, items };
-    if (thread.taxonomyVersion !== setup.taxonomy.version) request.taxonomy = setup.taxonomy.input;
-    thread.taxonomyVersion = setup.taxonomy.version;
-    if (setup.model !== undefined) {
-      request.modelVersion = setup.model.version;
-      if (thread.modelVersion !== setup.model.version) request.model = setup.model;
-      thread.modelVersion = setup.model.version;
-    }
-    return new Promise((resolve, reject) => {
-      // Referenced only while it has work: an idle thread never keeps the process alive.
-      if (thread.pending.size === 0) thread.worker.ref();
-      thread.pending.set(request.id, { resolve, reject });
-      thread.worker.postMessage(request);
+    return this.#pool.send((sent, id) => {
+      const request: ThreadRequest = { id, taxonomyVersion: setup.taxonomy.version, items };
+      if (sent.taxonomyVersion !== setup.taxonomy.version) request.taxonomy = setup.taxonomy.input;
+      sent.taxonomyVersion = setup.taxonomy.version;
+      if (setup.model !== undefined) {
+        request.modelVersion = setup.model.version;
+        if (sent.modelVersion !== setup.model.version) request.model = setup.model;
+        sent.modelVersion = setup.model.version;
+      }
+      return request;
     });
   }
 
-  async close(): Promise<void> {
-    const threads = this.#threads.splice(0);
-    await Promise.all(threads.map((t) => t.worker.terminate()));
-  }
-
-  #leastBusy(): Thread {
-    if (this.#threads.length < this.size) return this.#start();
-    return this.#threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
-  }
-
-  #start(): Thread {
-    const worker = new Worker(workerSource(import.meta.url, "./thread"), { eval: true });
-    const thread: Thread = { worker, pending: new Map() };
-    worker.on("message", (reply: ThreadReply) => {
-      const waiting = thread.pending.get(reply.id);
-      thread.pending.delete(reply.id);
-      if (thread.pending.size === 0) worker.unref();
-      if ("error" in reply) waiting?.reject(new Error(reply.error));
-      else waiting?.resolve(reply.results);
-    });
-    const fail = (err: Error) => {
-      const index = this.#threads.indexOf(thread);
-      if (index >= 0) this.#threads.splice(index, 1);
-      for (const { reject } of thread.pending.values()) reject(err);
-      thread.pending.clear();
-    };
-    worker.on("error", fail);
-    worker.on("exit", (code) => fail(new Error(`analysis thread exited (code ${code})`)));
-    // After the listeners: adding a 'message' listener refs the worker again.
-    worker.unref();
-    this.#threads.push(thread);
-    return thread;
+  close(): Promise<void> {
+    return this.#pool.close();
   }
 }
 

@@ -6,14 +6,11 @@
  */
 import { parentPort } from "node:worker_threads";
 import BetterSqlite3 from "better-sqlite3";
+import { answerRequests } from "../thread-pool.js";
 
 export type ReadRequest =
   | { id: number; path: string; sql: string; parameters: unknown[] }
   | { id: number; path: string; close: true };
-
-export type ReadReply =
-  | { id: number; rows: unknown[] }
-  | { id: number; error: { message: string; code?: string } };
 
 const BUSY_TIMEOUT_MS = 10_000;
 const STATEMENTS_PER_CONNECTION = 128;
@@ -50,20 +47,15 @@ function prepare(conn: Connection, sql: string): BetterSqlite3.Statement {
   return statement;
 }
 
-function handle(request: ReadRequest): ReadReply {
-  try {
-    if ("close" in request) {
-      connections.get(request.path)?.raw.close();
-      connections.delete(request.path);
-      return { id: request.id, rows: [] };
-    }
-    const statement = prepare(connection(request.path), request.sql);
-    if (!statement.reader) throw new Error("a read thread runs only statements that return rows");
-    return { id: request.id, rows: statement.all(request.parameters) };
-  } catch (err) {
-    const { message, code } = err as { message: string; code?: string };
-    return { id: request.id, error: { message, code } };
+function handle(request: ReadRequest): unknown[] {
+  if ("close" in request) {
+    connections.get(request.path)?.raw.close();
+    connections.delete(request.path);
+    return [];
   }
+  const statement = prepare(connection(request.path), request.sql);
+  if (!statement.reader) throw new Error("a read thread runs only statements that return rows");
+  return statement.all(request.parameters);
 }
 
-parentPort?.on("message", (request: ReadRequest) => parentPort?.postMessage(handle(request)));
+if (parentPort) answerRequests(parentPort, handle);
