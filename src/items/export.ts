@@ -12,6 +12,7 @@ import {
   keyOf,
   labelsOfRows,
 } from "./list.js";
+import { notesWithLatestVersion } from "./notes.js";
 
 /**
  * `GET /api/items/export`: every item the filter matches, with its content
@@ -76,13 +77,7 @@ async function contents(
   }
   const notes = rows.filter((r) => r.kind === "note").map((r) => r.id);
   for (const part of chunks(notes)) {
-    const found = await ex
-      .selectFrom("notes")
-      .innerJoin("note_versions", (join) =>
-        join
-          .onRef("note_versions.note_id", "=", "notes.note_id")
-          .onRef("note_versions.version", "=", "notes.latest_version"),
-      )
+    const found = await notesWithLatestVersion(ex)
       .select(["notes.note_id", "notes.updated_at", "note_versions.version", "note_versions.text"])
       .where("notes.note_id", "in", part)
       .execute();

@@ -190,26 +190,30 @@ export async function importNoteVersion(
   return { outcome: "appended", version: await appendNoteVersion(trx, noteId, input) };
 }
 
-/** Each note joined with its latest version. */
-function selectLatestVersions(ex: Executor) {
+/** Each note joined with its latest version, for the caller to select from. */
+export function notesWithLatestVersion(ex: Executor) {
   return ex
     .selectFrom("notes")
     .innerJoin("note_versions", (join) =>
       join
         .onRef("note_versions.note_id", "=", "notes.note_id")
         .onRef("note_versions.version", "=", "notes.latest_version"),
-    )
-    .select([
-      "notes.note_id",
-      "notes.latest_version",
-      "notes.created_at as first_created_at",
-      "notes.updated_at",
-      "notes.analyzed_version",
-      "note_versions.version",
-      "note_versions.text",
-      "note_versions.metadata",
-      "note_versions.created_at",
-    ]);
+    );
+}
+
+/** Each note joined with its latest version. */
+function selectLatestVersions(ex: Executor) {
+  return notesWithLatestVersion(ex).select([
+    "notes.note_id",
+    "notes.latest_version",
+    "notes.created_at as first_created_at",
+    "notes.updated_at",
+    "notes.analyzed_version",
+    "note_versions.version",
+    "note_versions.text",
+    "note_versions.metadata",
+    "note_versions.created_at",
+  ]);
 }
 
 export async function getNote(ex: Executor, noteId: string): Promise<Note> {
@@ -258,13 +262,7 @@ export async function getNoteVersion(ex: Executor, noteId: string, version: numb
  * a page is bounded by count and by size (see page-budget.ts).
  */
 export async function listNotes(ex: Executor, range: ListRange): Promise<Page<Note>> {
-  let query = ex
-    .selectFrom("notes")
-    .innerJoin("note_versions", (join) =>
-      join
-        .onRef("note_versions.note_id", "=", "notes.note_id")
-        .onRef("note_versions.version", "=", "notes.latest_version"),
-    )
+  let query = notesWithLatestVersion(ex)
     .select(["notes.note_id", "notes.updated_at", "note_versions.content_bytes"])
     .orderBy("notes.updated_at")
     .orderBy("notes.note_id")

@@ -4,6 +4,7 @@ import { chunks } from "../db/chunks.js";
 import { type Database, type Executor, transaction } from "../db/database.js";
 import { readJson } from "../db/schema.js";
 import { AppError } from "../errors.js";
+import { notesWithLatestVersion } from "../items/notes.js";
 import { currentTaxonomy, saveTaxonomy } from "../labels/taxonomy-store.js";
 import { modelText } from "./item-text.js";
 import { activateModel, saveModel, type TrainingSources } from "./store.js";
@@ -63,13 +64,7 @@ async function itemTexts(
     }
   }
   for (const ids of chunks(noteIds)) {
-    const rows = await ex
-      .selectFrom("notes")
-      .innerJoin("note_versions", (join) =>
-        join
-          .onRef("note_versions.note_id", "=", "notes.note_id")
-          .onRef("note_versions.version", "=", "notes.latest_version"),
-      )
+    const rows = await notesWithLatestVersion(ex)
       .select(["notes.note_id", "note_versions.text"])
       .where("notes.note_id", "in", ids)
       .execute();
