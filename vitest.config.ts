@@ -1,6 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 const FAULTS = "test/faults/**/*.test.ts";
+const BROWSER = "test/browser/**/*.test.ts";
 
 export default defineConfig({
   test: {
@@ -13,8 +14,19 @@ export default defineConfig({
         test: {
           name: "main",
           include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-          exclude: [FAULTS],
+          exclude: [FAULTS, BROWSER],
           sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        // The web app in Debian's Chromium (see test/browser/harness.ts): alongside the main suite.
+        extends: true,
+        test: {
+          name: "browser",
+          include: [BROWSER],
+          sequence: { groupOrder: 0 },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {

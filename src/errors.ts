@@ -39,13 +39,26 @@ export const ERRORS = {
   note_version_not_found: { status: 404, message: "This note has no such version." },
   no_manual_decision: { status: 404, message: "No manual decision on this label for this item." },
   job_not_found: { status: 404, message: "No reanalysis job with this id." },
-  model_not_found: { status: 404, message: "No model with this version." },
+  model_not_found: {
+    status: 404,
+    message: "No model with this version; GET /api/internal/models lists the versions there are.",
+  },
+  taxonomy_version_not_found: {
+    status: 404,
+    message:
+      "No taxonomy with this version: GET /api/taxonomy/versions lists the stored ones (0 is the empty taxonomy).",
+  },
   method_not_allowed: { status: 405, message: "This route does not accept this method." },
   request_timeout: { status: 408, message: "The request was not received in time." },
   note_version_conflict: { status: 409, message: "This note version already exists with other content." },
   no_active_model: {
     status: 409,
     message: "No model is active: train one with `relabel model train --data FILE`, or activate one.",
+  },
+  no_ground_truth: {
+    status: 409,
+    message:
+      "Nobody has labeled an item by hand with a label this model knows: label items by hand, or POST /api/internal/labels/evaluate with {examples}.",
   },
   invalid_training_data: {
     status: 400,
@@ -59,6 +72,10 @@ export const ERRORS = {
     status: 503,
     message: "As many evaluations as this server takes are running or waiting; retry in a minute.",
   },
+  preview_unavailable: {
+    status: 503,
+    message: "As many taxonomy previews as this server takes are running; retry in a few seconds.",
+  },
   body_too_large: { status: 413, message: "The body is larger than the limit of 1 MiB." },
   uri_too_long: { status: 414, message: "The URL or one of its path parameters is too long." },
   unsupported_media_type: { status: 415, message: "Send the body as application/json." },
@@ -69,6 +86,10 @@ export const ERRORS = {
     status: 507,
     message:
       "The database is out of space, so nothing was written; reads still work. Retry once space is freed.",
+  },
+  web_app_not_built: {
+    status: 503,
+    message: "The web app has not been built: run `npm run build` (npm start does), then reload.",
   },
   database_unavailable: { status: 503, message: "The database cannot be reached right now; retry shortly." },
   database_busy: {

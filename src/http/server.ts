@@ -24,7 +24,9 @@ import { publishRoute, pubsubRoutes } from "./routes/pubsub.js";
 import { reanalysisRoutes, reanalysisStartRoute } from "./routes/reanalysis.js";
 import { taxonomyRoutes } from "./routes/taxonomy.js";
 import { tickRoute } from "./routes/tick.js";
+import { whoamiRoute } from "./routes/whoami.js";
 import { installSessions } from "./session.js";
+import { webAppRoutes } from "./web-app.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /**
@@ -123,6 +125,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
   healthRoutes(app, options);
+  whoamiRoute(app);
   conversationRoutes(app, options);
   noteRoutes(app, options);
   itemRoutes(app, options);
@@ -139,5 +142,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     tickRoute(runbook, options);
     reanalysisStartRoute(runbook, options);
   });
+  await webAppRoutes(app);
   return app;
 }
