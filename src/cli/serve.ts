@@ -81,7 +81,7 @@ export function serveCommand(program: Command): void {
             process.stderr.write(`\nAPI token (kept in ${source.path}): ${source.token}\n\n`);
           else logger.info({ tokenFile: source.path }, "API token is in this file");
         }
-        await app.listen({ port: config.port, host: config.host });
+        const address = await app.listen({ port: config.port, host: config.host });
         if (listenHostName(config.host) === undefined && config.allowedHosts.length === 0) {
           // Listening everywhere names no host: browsers elsewhere cannot sign in until one is set.
           logger.info(
@@ -89,8 +89,8 @@ export function serveCommand(program: Command): void {
           );
         }
         logger.info(
-          { database: runtime.database.description, workers: config.workers },
-          "relabel is serving",
+          { database: runtime.database.description, workers: config.workers, app: `${address}/` },
+          "relabel is serving; open the app in a browser",
         );
 
         const pool = new RunnerPool(runtime, { concurrency: config.workers });

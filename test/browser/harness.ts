@@ -85,7 +85,8 @@ export async function signIn(page: Page, origin: string, token: string): Promise
 export async function accessibilityViolations(page: Page): Promise<string[]> {
   // Evaluated as devtools would: the page's CSP does not apply, and the page itself never loads axe.
   await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
+  type Violation = { id: string; impact: string; targets: string[] };
+  const violations: Violation[] = await page.evaluate(async () => {
     // biome-ignore lint/suspicious/noExplicitAny: axe is injected at run time
     const axe = (window as any).axe;
     const result = await axe.run(document, {
