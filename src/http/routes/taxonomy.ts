@@ -4,8 +4,11 @@ import { z } from "zod";
 import { taxonomyInput } from "../../analysis/taxonomy.js";
 import { transaction } from "../../db/database.js";
 import { currentTaxonomy, listTaxonomyVersions, saveTaxonomy } from "../../labels/taxonomy-store.js";
-import { noQuery } from "../../validation.js";
+import { diffTaxonomies } from "../../taxonomy/diff.js";
+import { taxonomyVersion } from "../../taxonomy/version.js";
+import { intParam, noQuery } from "../../validation.js";
 import type { AppContext } from "../context.js";
+import { taxonomyPreviewRoutes } from "./taxonomy-preview.js";
 
 const tags = ["taxonomy"];
 const taxonomyOutput = z.object({
@@ -14,8 +17,36 @@ const taxonomyOutput = z.object({
   labels: taxonomyInput.shape.labels,
 });
 
-export function taxonomyRoutes(app: FastifyInstance, { database }: AppContext): void {
+const versionParam = intParam(0, Number.MAX_SAFE_INTEGER);
+const fieldValue = z.union([z.string(), z.number(), z.array(z.string()), z.null()]);
+const versionRef = z.object({ version: z.number(), created_at: z.string().nullable() });
+const diffOutput = z.object({
+  from: versionRef,
+  to: versionRef,
+  added: taxonomyInput.shape.labels.describe("labels only `to` has (a rename is a removal and an addition)"),
+  removed: taxonomyInput.shape.labels.describe("labels only `from` has"),
+  changed: z.array(
+    z.object({
+      name: z.string(),
+      changes: z.array(
+        z.object({
+          field: z.string().describe("e.g. description, applies_to, rules.keywords, rules.regex, examples"),
+          before: fieldValue.describe("null: not set"),
+          after: fieldValue,
+          added: z.array(z.string()).optional().describe("a list's entries only `after` has"),
+          removed: z.array(z.string()).optional().describe("a list's entries only `before` has"),
+        }),
+      ),
+    }),
+  ),
+  unchanged: z.number().describe("labels in both versions, identical"),
+});
+
+export function taxonomyRoutes(app: FastifyInstance, context: AppContext): void {
+  const { database } = context;
   const r = app.withTypeProvider<ZodTypeProvider>();
+  // The dry run of a proposed taxonomy (POST /api/internal/taxonomy/preview), in a file of its own.
+  taxonomyPreviewRoutes(app, context);
 
   r.put(
     "/api/taxonomy",
@@ -65,5 +96,50 @@ export function taxonomyRoutes(app: FastifyInstance, { database }: AppContext): 
       },
     },
     async () => ({ versions: await listTaxonomyVersions(database.db) }),
+  );
+  r.get(
+    "/api/taxonomy/versions/:version",
+    {
+      schema: {
+        tags,
+        summary: "One taxonomy version, as GET /api/taxonomy shows the current one",
+        description: "Version 0 is the empty taxonomy a database starts with. An unknown version is a 404.",
+        params: z.strictObject({ version: versionParam }),
+        querystring: noQuery,
+        response: { 200: taxonomyOutput },
+      },
+    },
+    async (request) => taxonomyVersion(database.db, request.params.version),
+  );
+
+  r.get(
+    "/api/taxonomy/diff",
+    {
+      schema: {
+        tags,
+        summary:
+          "What changed between two taxonomy versions: labels added, removed and changed, field by field",
+        description:
+          "Lists (keywords, regexes, applies_to, detect, examples) compare as sets: a reordering is no change. " +
+          "Defaults filled in on both sides, so a field a version left to its default differs only if the value does.",
+        querystring: z.strictObject({
+          from: versionParam.describe("a version (0: the empty taxonomy)"),
+          to: versionParam.optional().describe("a version; default the current one"),
+        }),
+        response: { 200: diffOutput },
+      },
+    },
+    async (request) => {
+      const { from, to } = request.query;
+      const [before, after] = await Promise.all([
+        taxonomyVersion(database.db, from),
+        to === undefined ? currentTaxonomy(database.db) : taxonomyVersion(database.db, to),
+      ]);
+      return {
+        from: { version: before.version, created_at: before.created_at },
+        to: { version: after.version, created_at: after.created_at },
+        ...diffTaxonomies(before.labels, after.labels),
+      };
+    },
   );
 }
