@@ -173,7 +173,7 @@ describe.each(BACKENDS)("normalizeAnalysisKey on %s: properties", (backend) => {
       fc.asyncProperty(valid, async (key) => {
         const first = await normalizeAnalysisKey(t.database.db, key);
         expect(await normalizeAnalysisKey(t.database.db, key)).toEqual(first);
-        if (present(key.conversation_fs_id)) {
+        if ("conversation_fs_id" in key && present(key.conversation_fs_id)) {
           expect(first).toEqual({ conversation_fs_id: CONVERSATION });
         } else {
           const wanted = present(key.note_version) ? Number(key.note_version) : LATEST;
