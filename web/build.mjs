@@ -3,14 +3,16 @@
 // index.html that loads them, and a gzip and a brotli copy of each for the
 // server to send as is. Run by `npm run build`.
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
 const root = dirname(fileURLToPath(import.meta.url));
-const out = join(root, "..", "dist", "web");
+const target = join(root, "..", "dist", "web");
+// Built beside the live copy, then swapped in: a server running meanwhile never sees half a build.
+const out = `${target}.next`;
 const assets = join(out, "assets");
 
 const result = await build({
@@ -47,6 +49,10 @@ const html = template
   .replace("{{script}}", `/assets/${named["app.js"]}`)
   .replace("{{style}}", `/assets/${named["app.css"]}`);
 await writeCompressed(join(out, "index.html"), Buffer.from(html));
+await rm(`${target}.old`, { recursive: true, force: true });
+await rename(target, `${target}.old`).catch(() => {});
+await rename(out, target);
+await rm(`${target}.old`, { recursive: true, force: true });
 
 async function writeCompressed(path, contents) {
   await writeFile(path, contents);
