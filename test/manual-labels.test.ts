@@ -66,6 +66,15 @@ describe.each(BACKENDS)("manual labels, history and queries on %s", (backend) =>
     await t.api({ method: "DELETE", url: "/api/conversations/c1/labels/vip/override" });
     expect(await names("/api/conversations/c1")).toEqual(["billing/refund:rule", "shipping:rule"]);
 
+    // Each manual decision in the history names its label, a hand-back too (it adds and removes nothing).
+    const history = (await t.api({ method: "GET", url: "/api/conversations/c1/labels/history" })).json()
+      .items;
+    expect(
+      history
+        .filter((h: { kind: string }) => h.kind === "manual")
+        .map((h: { action: string; label: string }) => `${h.action}:${h.label}`),
+    ).toEqual(["override:vip", "override:billing/refund", "remove:billing/refund", "add:vip"]);
+
     const nothing = await t.api({ method: "DELETE", url: "/api/conversations/c1/labels/vip/override" });
     expect(nothing.statusCode).toBe(404);
     expect(nothing.json().error.code).toBe("no_manual_decision");

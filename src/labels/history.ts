@@ -22,6 +22,8 @@ export interface HistoryEntry {
   applied?: boolean;
   /** manual: `add`, `remove`, or `override` (handed back to the analyzers). */
   action?: "add" | "remove" | "override";
+  /** manual: the label decided on (an override adds and removes nothing, so only this names it). */
+  label?: string;
 }
 
 /** An item's label changes, newest first: analysis runs and people's decisions, merged. */
@@ -70,6 +72,7 @@ export async function labelHistory(
       added: e.action === "add" ? [e.label] : [],
       removed: e.action === "remove" ? [e.label] : [],
       action: e.action,
+      label: e.label,
     })),
   ];
   return entries
