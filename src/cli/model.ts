@@ -1,10 +1,9 @@
 import { basename } from "node:path";
 import type { Command } from "commander";
-import { transaction } from "../db/database.js";
 import { AppError } from "../errors.js";
 import { readExamples } from "../models/data.js";
 import { type EvaluationReport, MAX_FOLDS, runEvaluation } from "../models/evaluation.js";
-import { activateModel, listModels } from "../models/store.js";
+import { activateVersion, listModels } from "../models/store.js";
 import { trainModel } from "../models/training.js";
 import { withDatabase } from "./open.js";
 
@@ -73,13 +72,11 @@ export function modelCommands(program: Command): void {
     .argument("<version>", "a version from `relabel model list`")
     .option("-d, --database-url <url>", "database (env DATABASE_URL)")
     .action(async (version: string, opts: { databaseUrl?: string }) => {
-      if (!/^\d+$/.test(version))
-        throw new AppError("model_not_found", `'${version}' is not a model version number.`);
-      await withDatabase(opts.databaseUrl, (database) =>
-        transaction(database, (trx) => activateModel(trx, Number(version))),
+      const activated = await withDatabase(opts.databaseUrl, (database) =>
+        activateVersion(database, versionNumber(version)),
       );
       process.stdout.write(
-        `model version ${version} is active. To re-label what exists: relabel reanalyze --dry-run first, then relabel reanalyze.\n`,
+        `model version ${activated.version} is active. To re-label what exists: relabel reanalyze --dry-run first, then relabel reanalyze.\n`,
       );
     });
 
@@ -97,6 +94,7 @@ export function modelCommands(program: Command): void {
       `cross-validate with k folds of FILE (2–${MAX_FOLDS}) instead of using the active model`,
     )
     .option("--people", "score the active model against the labels people set by hand")
+    .option("--model <version>", "score this model version instead of the active one")
     .option("--json", "print exactly one JSON object on stdout")
     .option("-d, --database-url <url>", "database (env DATABASE_URL)")
     .action(
@@ -104,6 +102,7 @@ export function modelCommands(program: Command): void {
         data?: string;
         folds?: string;
         people?: boolean;
+        model?: string;
         json?: boolean;
         databaseUrl?: string;
       }) => {
@@ -117,16 +116,38 @@ export function modelCommands(program: Command): void {
             `--folds must be a whole number from 2 to ${MAX_FOLDS}.`,
           );
         }
+        if (folds !== undefined && opts.model !== undefined) {
+          throw new AppError(
+            "invalid_training_data",
+            "--folds trains its own models; leave out --model, or --folds to score that version.",
+          );
+        }
+        const version = opts.model === undefined ? undefined : versionNumber(opts.model);
         const examples = opts.data ? readExamples(opts.data) : [];
         const report = await withDatabase(opts.databaseUrl, (database) =>
           runEvaluation(
             database.db,
-            opts.people ? { people: true } : folds !== undefined ? { examples, folds } : { examples },
+            opts.people
+              ? { people: true, version }
+              : folds !== undefined
+                ? { examples, folds }
+                : { examples, version },
           ),
         );
         process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : describe(report));
       },
     );
+}
+
+/** A version as typed on the command line; anything but a whole number is no version there is. */
+function versionNumber(text: string): number {
+  if (!/^\d{1,10}$/.test(text) || Number(text) < 1 || Number(text) > 2_147_483_647) {
+    throw new AppError(
+      "model_not_found",
+      `'${text}' is not a model version number; \`relabel model list\` shows them.`,
+    );
+  }
+  return Number(text);
 }
 
 function describe(r: EvaluationReport): string {

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { TextClassifier } from "../classifier/index.js";
-import type { Database, Executor } from "../db/database.js";
+import { type Database, type Executor, transaction } from "../db/database.js";
 import { readJson } from "../db/schema.js";
 import { AppError } from "../errors.js";
 import { toIso } from "../time.js";
@@ -62,21 +62,52 @@ export async function saveModel(
   return version;
 }
 
-/** Makes `version` the active model (and no other). */
+/** Makes `version` the active model (and no other), inside the caller's transaction. */
 export async function activateModel(trx: Executor, version: number): Promise<void> {
   const found = await trx
     .selectFrom("models")
     .select("version")
     .where("version", "=", version)
     .executeTakeFirst();
-  if (!found)
-    throw new AppError("model_not_found", `No model version ${version}; \`relabel model list\` shows them.`);
+  if (!found) throw notFound(version);
   await trx.updateTable("models").set({ active: 0 }).where("active", "=", 1).execute();
   await trx.updateTable("models").set({ active: 1 }).where("version", "=", version).execute();
 }
 
+/**
+ * Activation as `relabel model activate N` and `POST /api/internal/models/:version/activate`
+ * do it (rolling back is activating an older version): new analyses use the version at once
+ * (runners read the active version per batch), an analysis made with the one it replaces
+ * writes nothing and is asked again, and existing labels stay until a reanalysis.
+ * Returns the version as listed, read in the same transaction.
+ */
+export async function activateVersion(database: Database, version: number): Promise<ModelSummary> {
+  return transaction(database, async (trx) => {
+    await activateModel(trx, version);
+    return getModel(trx, version);
+  });
+}
+
+function notFound(version: number): AppError {
+  return new AppError(
+    "model_not_found",
+    `No model version ${version}; GET /api/internal/models (or \`relabel model list\`) lists them.`,
+  );
+}
+
 export async function listModels(ex: Executor): Promise<ModelSummary[]> {
-  const rows = await ex
+  return summaries(ex);
+}
+
+/** One version as listed; 404 `model_not_found` if there is none. */
+export async function getModel(ex: Executor, version: number): Promise<ModelSummary> {
+  const [found] = await summaries(ex, version);
+  if (found === undefined) throw notFound(version);
+  return found;
+}
+
+async function summaries(ex: Executor, version?: number): Promise<ModelSummary[]> {
+  let query = ex
     .selectFrom("models")
     .select([
       "version",
@@ -89,8 +120,9 @@ export async function listModels(ex: Executor): Promise<ModelSummary[]> {
       // Bytes on both: SQLite's length() of a BLOB, PostgreSQL's of a bytea.
       sql<number>`length(model)`.as("bytes"),
     ])
-    .orderBy("version", "desc")
-    .execute();
+    .orderBy("version", "desc");
+  if (version !== undefined) query = query.where("version", "=", version);
+  const rows = await query.execute();
   return rows.map((r) => ({
     version: r.version,
     created_at: toIso(r.created_at),
@@ -120,11 +152,35 @@ export interface StoredModel {
  * sent (decoding a model is CPU work, so a thread does it).
  */
 export async function loadActiveModelBytes(ex: Executor): Promise<StoredModel | undefined> {
-  const row = await ex
-    .selectFrom("models")
-    .select(["version", "labels", "model"])
-    .where("active", "=", 1)
-    .executeTakeFirst();
+  const model = await loadModelBytes(ex, "active");
+  return model && { version: model.version, labels: model.labels, bytes: model.bytes };
+}
+
+/** A version (or the active one) as stored, with when it was made: versions are never edited. */
+export async function loadModelBytes(
+  ex: Executor,
+  which: number | "active",
+): Promise<(StoredModel & { createdAt: number }) | undefined> {
+  const query = ex.selectFrom("models").select(["version", "labels", "model", "created_at"]);
+  const row = await (which === "active"
+    ? query.where("active", "=", 1)
+    : query.where("version", "=", which)
+  ).executeTakeFirst();
   if (!row) return undefined;
-  return { version: row.version, labels: readJson<string[]>(row.labels), bytes: row.model };
+  return {
+    version: row.version,
+    labels: readJson<string[]>(row.labels),
+    bytes: row.model,
+    createdAt: Number(row.created_at),
+  };
+}
+
+/** The stored version `version`; 404 `model_not_found` if there is none. */
+export async function requireModelBytes(
+  ex: Executor,
+  version: number,
+): Promise<StoredModel & { createdAt: number }> {
+  const model = await loadModelBytes(ex, version);
+  if (model === undefined) throw notFound(version);
+  return model;
 }
