@@ -20,7 +20,9 @@ export const previewBody = z.strictObject({
       (value) => value !== undefined,
       "is required: the proposed taxonomy, as PUT /api/taxonomy takes it",
     )
-    .describe("the proposed taxonomy, exactly as PUT /api/taxonomy takes it: {labels: [...]}"),
+    .describe(
+      "the proposed taxonomy, exactly as PUT /api/taxonomy takes it: {labels: [...]}, or that as YAML or JSON text (a string)",
+    ),
   from: timestampInput.optional().describe("ISO-8601 or epoch ms; default 30 days ago (as reanalysis)"),
   until: timestampInput
     .optional()

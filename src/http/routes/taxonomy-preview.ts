@@ -6,6 +6,7 @@ import { analysisThreads } from "../../analysis/threads.js";
 import { AppError } from "../../errors.js";
 import { PREVIEW_LIMITS, previewTaxonomy } from "../../taxonomy/preview.js";
 import { previewBody, previewRange } from "../../taxonomy/preview-request.js";
+import { parseTaxonomyText } from "../../taxonomy/text.js";
 import { noQuery } from "../../validation.js";
 import type { AppContext } from "../context.js";
 
@@ -55,7 +56,8 @@ export function taxonomyPreviewRoutes(app: FastifyInstance, { database }: AppCon
         tags: ["taxonomy"],
         summary: "Dry run: what a proposed taxonomy would change in a range's labels (nothing is written)",
         description:
-          "Body: {taxonomy, from?, until?, type?}, the range read as the reanalysis request reads it (default: the last 30 days, " +
+          "Body: {taxonomy, from?, until?, type?}: `taxonomy` as PUT /api/taxonomy takes it, or a string holding it as YAML " +
+          "or JSON text (a syntax error is an `invalid_taxonomy` issue with its `line`); the range read as the reanalysis request reads it (default: the last 30 days, " +
           "both kinds). Analyzes the newest items of the range (at most " +
           `${PREVIEW_LIMITS.items}, ${PREVIEW_LIMITS.text / 1_000_000} M characters, ${PREVIEW_LIMITS.timeMs / 1000} s) ` +
           "with the proposed and with the current taxonomy (rules, and the active model where a label uses it), " +
@@ -67,8 +69,10 @@ export function taxonomyPreviewRoutes(app: FastifyInstance, { database }: AppCon
       },
     },
     async (request, reply) => {
-      const { taxonomy, ...range } = request.body;
+      const { taxonomy: given, ...range } = request.body;
       const parsed = previewRange(range);
+      // A string is the taxonomy as text (YAML or JSON), as an editor holds it.
+      const taxonomy = typeof given === "string" ? parseTaxonomyText(given) : given;
       if (running >= MAX_RUNNING) throw new AppError("preview_unavailable");
       running++;
       // A client that gives up stops the preview at its next chunk.

@@ -5,6 +5,7 @@ import { taxonomyInput } from "../../analysis/taxonomy.js";
 import { transaction } from "../../db/database.js";
 import { currentTaxonomy, listTaxonomyVersions, saveTaxonomy } from "../../labels/taxonomy-store.js";
 import { diffTaxonomies } from "../../taxonomy/diff.js";
+import { parseYamlBody, YAML_TYPES } from "../../taxonomy/text.js";
 import { taxonomyVersion } from "../../taxonomy/version.js";
 import { intParam, noQuery } from "../../validation.js";
 import type { AppContext } from "../context.js";
@@ -48,23 +49,30 @@ export function taxonomyRoutes(app: FastifyInstance, context: AppContext): void 
   // The dry run of a proposed taxonomy (POST /api/internal/taxonomy/preview), in a file of its own.
   taxonomyPreviewRoutes(app, context);
 
-  r.put(
-    "/api/taxonomy",
-    {
-      schema: {
-        tags,
-        summary: "Replace the whole taxonomy; makes a new version (re-labels nothing by itself)",
-        description:
-          "Body: {labels: [{name, description?, applies_to?, rules?: {keywords, all_keywords, none_keywords, regex, scope}, examples?}]}. " +
-          "A taxonomy that does not compile is a 400 `invalid_taxonomy` naming each label and problem; the current one stays.",
-        querystring: noQuery,
-        // Checked by compileTaxonomy, which names the label of every problem.
-        body: z.unknown(),
-        response: { 200: taxonomyOutput },
+  // PUT takes YAML as well as JSON (as `relabel taxonomy apply` does): only this route reads YAML.
+  app.register(async (scoped) => {
+    scoped.addContentTypeParser(YAML_TYPES, { parseAs: "buffer" }, parseYamlBody);
+    const put = scoped.withTypeProvider<ZodTypeProvider>();
+    put.put(
+      "/api/taxonomy",
+      {
+        schema: {
+          tags,
+          summary: "Replace the whole taxonomy; makes a new version (re-labels nothing by itself)",
+          description:
+            "Body: {labels: [{name, description?, applies_to?, rules?: {keywords, all_keywords, none_keywords, regex, scope}, examples?}]}. " +
+            "Send it as application/json, or as YAML text (application/yaml; a syntax error is an issue with its `line`). " +
+            "A taxonomy that does not compile is a 400 `invalid_taxonomy` naming each label and problem; the current one stays.",
+          consumes: ["application/json", ...YAML_TYPES],
+          querystring: noQuery,
+          // Checked by compileTaxonomy, which names the label of every problem.
+          body: z.unknown(),
+          response: { 200: taxonomyOutput },
+        },
       },
-    },
-    async (request) => transaction(database, (trx) => saveTaxonomy(database, trx, request.body)),
-  );
+      async (request) => transaction(database, (trx) => saveTaxonomy(database, trx, request.body)),
+    );
+  });
 
   r.get(
     "/api/taxonomy",
