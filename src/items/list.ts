@@ -45,8 +45,20 @@ export interface Tuning {
   candidates: number;
   /** Whether SQLite may check a common search against its whole match set (else row by row). */
   matchSets: boolean;
+  /** Whether several filters are counted to choose a plan (steps 2 and 3 of kindRows); else rows are walked. */
+  plans: boolean;
+  /** Filters are counted up to this many matches; past it, a filter is taken as dense. */
+  countCap: number;
+  /** Rows walked before the rarest of several filters drives the page (else chosen by cost). */
+  walk?: number;
+  /** Whether one filter's short list of matches may drive the page on its own (step 1). */
+  single?: boolean;
 }
-const DEFAULT_TUNING: Tuning = { candidates: CANDIDATES, matchSets: true };
+/** A lone label filter with at most this many items is looked up as a set while walking. */
+const SET_CAP = 20_000;
+/** Filters counted up to this many matches: ~20 ms on SQLite for a label's index. */
+export const COUNT_CAP = 100_000;
+const DEFAULT_TUNING: Tuning = { candidates: CANDIDATES, matchSets: true, plans: true, countCap: COUNT_CAP };
 
 const TYPE_ALIASES: Record<string, ItemKind[]> = {
   conversations: ["conversation"],
@@ -271,6 +283,33 @@ interface Constraint {
    */
   matches?: (limit: number) => RawBuilder<{ n: number }>;
   inMatches?: RawBuilder<unknown>;
+  /** A check that costs far more than a label's (a search: ~50 µs a row on SQLite): made on as few rows as possible. */
+  costly?: boolean;
+  /**
+   * How many items match, estimated from the planner's statistics (PostgreSQL's search,
+   * where counting reads each match's row, ~10 µs); undefined without statistics.
+   */
+  estimate?: (ex: Executor) => Promise<number | undefined>;
+}
+
+/**
+ * Items whose tsvector holds every word, from the statistics ANALYZE keeps of the
+ * column (its most common lexemes and their shares; a word not among them is taken as
+ * rare as the rarest one listed), words taken as independent. Undefined before ANALYZE.
+ */
+async function estimateSearch(ex: Executor, table: string, words: string[]): Promise<number | undefined> {
+  const { rows } = await sql<{ elems: string[] | null; freqs: number[] | null; n: number }>`
+    select s.most_common_elems::text::text[] as elems, s.most_common_elem_freqs as freqs,
+      greatest(c.reltuples, 0) as n
+    from pg_stats s join pg_class c on c.oid = to_regclass(${table})
+    where s.schemaname = current_schema() and s.tablename = ${table} and s.attname = 'search'`.execute(ex);
+  const row = rows[0];
+  if (!row?.elems || !row.freqs || words.length === 0) return undefined;
+  const share = new Map(row.elems.map((e, i) => [e, Number(row.freqs?.[i])]));
+  // After the shares of the elements: the least and the greatest of them.
+  const least = Number(row.freqs[row.elems.length] ?? 0);
+  const frequency = words.reduce((f, w) => f * (share.get(w) ?? least), 1);
+  return Math.round(frequency * Number(row.n));
 }
 
 const list = (values: string[]) =>
@@ -279,8 +318,12 @@ const list = (values: string[]) =>
     sql`, `,
   );
 
-function labelConstraints(dialect: Database["dialect"], filter: ItemFilter, kind: ItemKind): Constraint[] {
-  const id = KINDS[kind].id;
+function labelConstraints(
+  dialect: Database["dialect"],
+  filter: ItemFilter,
+  kind: ItemKind,
+  id: RawBuilder<unknown> = KINDS[kind].id,
+): Constraint[] {
   const fence = dialect === "postgres" ? sql`offset 0` : sql``;
   // The source is one of four fixed words, written into the statement so SQLite can use
   // the partial index on the rarer sources (it cannot see a parameter's value when planning).
@@ -325,14 +368,26 @@ function searchConstraint(
   dialect: Database["dialect"],
   filter: ItemFilter,
   kind: ItemKind,
+  id: RawBuilder<unknown> = KINDS[kind].id,
 ): Constraint | null {
   if (filter.q === undefined) return null;
-  const id = KINDS[kind].id;
   if (dialect === "postgres") {
     const table = kind === "conversation" ? sql`conversation_search` : sql`note_search`;
     const key = kind === "conversation" ? sql`s.fs_id` : sql`s.note_id`;
     const query = pgQuery(filter.q);
     return {
+      costly: true,
+      matches: (limit) => sql<{ n: number }>`select count(*) as n from
+        (select 1 from ${table} s where s.search @@ ${query} limit ${limit}) m`,
+      estimate: (ex) =>
+        estimateSearch(
+          ex,
+          kind === "conversation" ? "conversation_search" : "note_search",
+          filter.words ?? [],
+        ),
+      // Read once into a hashed set: inside a function call, the subquery is never made a
+      // join (as a top-level IN, it became one that read the whole time index first).
+      inMatches: sql`coalesce(${id} in (select ${key} from ${table} s where s.search @@ ${query}), false)`,
       // A scalar subquery, evaluated row by row: as an EXISTS, PostgreSQL may scan the
       // whole search table instead of walking the time index (it did, for a common word).
       probe: sql`(select s.search from ${table} s where ${key} = ${id}) @@ ${query}`,
@@ -343,6 +398,7 @@ function searchConstraint(
   const table = kind === "conversation" ? sql`conversation_search` : sql`note_search`;
   const match = fts5Query(filter.words ?? []);
   return {
+    costly: true,
     matches: (limit) => sql<{ n: number }>`select count(*) as n from
       (select rowid from ${table} where ${table} match ${match} limit ${limit})`,
     inMatches: sql`(select s.id from search_ids s where s.item_type = ${kind} and s.item_id = ${id})
@@ -370,9 +426,82 @@ function matchesNothing(filter: ItemFilter): boolean {
   return filter.q !== undefined && (filter.words ?? []).length === 0;
 }
 
+interface Key {
+  id: string;
+  at: number;
+}
+
+/** The items of a kind as one table (no join): its time index and its primary key. */
+const TABLES: Record<ItemKind, RawBuilder<unknown>> = {
+  conversation: sql`conversations i`,
+  note: sql`notes i`,
+};
+
+const and = (terms: RawBuilder<unknown>[]) =>
+  terms.length === 0 ? sql`` : sql`where ${sql.join(terms, sql` and `)}`;
+
+/** Rows of this kind that come after `key` in the list (descending (updated_at, type, id)). */
+function afterKey(kind: ItemKind, at: RawBuilder<unknown>, key: ItemKey): RawBuilder<unknown> {
+  const id = KINDS[kind].id;
+  // Notes before conversations at equal times.
+  if (key.kind === kind) return sql`(${at}, ${id}) < (${key.at}, ${key.id})`;
+  if (kind === "conversation") return sql`${at} <= ${key.at}`;
+  return sql`${at} < ${key.at}`;
+}
+
+/** Items of one kind, an estimate (for costs only): PostgreSQL's statistics, SQLite's largest rowid. */
+async function kindTotal(database: Database, ex: Executor, kind: ItemKind): Promise<number> {
+  const q =
+    database.dialect === "postgres"
+      ? sql<{ n: number }>`select greatest(reltuples, 0) as n from pg_class
+          where oid = to_regclass(${kind === "conversation" ? "conversations" : "notes"})`
+      : sql<{ n: number }>`select coalesce(max(rowid), 0) as n from ${TABLES[kind]}`;
+  return Math.max(1, Number((await q.execute(ex)).rows[0]?.n ?? 0));
+}
+
+/**
+ * Up to how many matches a search is checked against the set of them rather than row by
+ * row: m matches cost m × (reading one), a walk limit × total / m × (one look-up). A look-up
+ * costs ~50× a read on SQLite (FTS5), ~5× on PostgreSQL (a tsvector read and matched,
+ * against a GIN match read with its heap row).
+ */
+function matchSetThreshold(dialect: Database["dialect"], candidates: number, limit: number, total: number) {
+  return Math.max(candidates, Math.round(Math.sqrt((dialect === "sqlite" ? 50 : 5) * limit * total)));
+}
+
+/** How many ids a filter matches, counted up to `cap` (`cap + 1`: more). */
+async function countUpTo(ex: Executor, c: Constraint, cap: number): Promise<number> {
+  const q = c.matches
+    ? c.matches(cap + 1)
+    : sql<{
+        n: number;
+      }>`select count(*) as n from (${(c.candidates as (l: number) => RawBuilder<unknown>)(cap + 1)}) x`;
+  return Number((await q.execute(ex)).rows[0]?.n ?? 0);
+}
+
 /**
  * Up to `limit` rows of one kind after `after`, newest first, with their
  * size and preview (never their whole content).
+ *
+ * Keys first: each way below finds the page's (id, updated_at) from indexes
+ * only (on SQLite a walk that read every row it passed, for its preview, was
+ * 4× slower), then reads the rows of those ids. The ways, cheapest first:
+ * 1. a filter with at most `candidates` matches: those ids drive the page;
+ * 2. several filters, none that short, each counted (up to `countCap`; a
+ *    search only up to the rarest label's count):
+ *    - no other filter is a search (all of two labels, a label and a rarer
+ *      search): if a walk in time order would find a page sooner than the
+ *      rarest filter's matches can be read (filters taken as independent),
+ *      rows are walked, but only twice as far as that: past it (filters that
+ *      rarely meet, as two labels seldom on one item), the rarest filter's
+ *      matches are checked against the others by index probes, without
+ *      reading an item; at most `candidates` of them drive the page, else
+ *      matches are dense and rows are walked;
+ *    - a search with a rarer label: rows are walked on the time index alone,
+ *      each looked up in the label's items (read once into a set), and the
+ *      search checked only on rows that passed the cheap filters;
+ * 3. otherwise rows are walked in time order and each is checked (the cheap
+ *    checks first: a search only on rows that passed them).
  */
 async function kindRows(
   database: Database,
@@ -386,14 +515,20 @@ async function kindRows(
   const { candidates } = tuning;
   const k = KINDS[kind];
   const dialect = database.dialect;
-  const constraints = labelConstraints(dialect, filter, kind);
-  const search = searchConstraint(dialect, filter, kind);
-  if (search) constraints.push(search);
+  const build = (id?: RawBuilder<unknown>) => {
+    const out = labelConstraints(dialect, filter, kind, id);
+    const search = searchConstraint(dialect, filter, kind, id);
+    if (search) out.push(search);
+    return out;
+  };
+  const constraints = build();
+  const candidatesOf = (c: Constraint, max: number) =>
+    (c.candidates as (l: number) => RawBuilder<{ id: string }>)(max);
 
   let driver: string[] | undefined;
   let driving: Constraint | undefined;
   for (const c of constraints) {
-    if (!c.candidates) continue;
+    if (!c.candidates || tuning.single === false) continue;
     const ids = (await c.candidates(candidates + 1).execute(ex)).rows.map((r) => r.id);
     if (ids.length <= candidates && (driver === undefined || ids.length < driver.length)) {
       driver = ids;
@@ -402,59 +537,219 @@ async function kindRows(
     if (driver?.length === 0) return [];
   }
 
-  // A search too common to drive the page: rows are walked in time order, and checked
-  // against the set of its matches when reading them all costs less than looking rows
-  // up one by one: m matches cost ~m µs, a walk ~50 µs × limit × total / m.
-  const probes = new Map(constraints.map((c) => [c, c.probe]));
-  if (!driver && tuning.matchSets) {
-    for (const c of constraints) {
-      if (!c.matches || !c.inMatches) continue;
-      const total = Number(
-        (await sql<{ n: number }>`select coalesce(max(id), 0) as n from search_ids`.execute(ex)).rows[0]?.n ??
-          0,
-      );
-      const threshold = Math.max(candidates, Math.round(Math.sqrt(50 * limit * total)));
-      const n = Number((await c.matches(threshold + 1).execute(ex)).rows[0]?.n ?? 0);
-      if (n <= threshold) probes.set(c, c.inMatches);
-    }
+  /** The checks of `cs` as terms, a search's only on rows that passed the others (it costs ~20× more). */
+  const checks = (cs: Constraint[], probeOf: (c: Constraint) => RawBuilder<unknown> = (c) => c.probe) => {
+    const cheap = cs.filter((c) => !c.costly).map(probeOf);
+    const costly = cs.filter((c) => c.costly).map(probeOf);
+    if (cheap.length === 0 || costly.length === 0) return [...cheap, ...costly];
+    // One term, so that the planner cannot move the search ahead (SQLite did).
+    return [
+      sql`(case when ${sql.join(cheap, sql` and `)} then ${sql.join(costly, sql` and `)} else false end)`,
+    ];
+  };
+  const scope = (at: RawBuilder<unknown>) => {
+    const terms: RawBuilder<unknown>[] = [];
+    if (filter.from !== undefined) terms.push(sql`${at} >= ${filter.from}`);
+    if (filter.until !== undefined) terms.push(sql`${at} <= ${filter.until}`);
+    if (after) terms.push(afterKey(kind, at, after));
+    return terms;
+  };
+  // Driven by a list of ids, the time index must not be used (SQLite would walk it to
+  // spare a sort): `+` makes the column an expression there. PostgreSQL plans by estimates.
+  const sortAt = dialect === "sqlite" ? sql`+i.updated_at` : sql`i.updated_at`;
+  /** Keys of rows meeting `where`, newest first: driven by ids in `where`, or walked in time order. */
+  const keys = async (where: RawBuilder<unknown>[], max: number, driven: boolean): Promise<Key[]> => {
+    if (max <= 0) return [];
+    const at = driven ? sortAt : sql`i.updated_at`;
+    const query = sql<Key>`select ${k.id} as id, i.updated_at as at from ${TABLES[kind]}
+      ${and([...where, ...scope(at)])} order by ${at} desc, ${k.id} desc limit ${max}`;
+    // A walk's estimated cost (a probe per row of the table) is far above what it runs
+    // (it stops at `limit` rows), enough for PostgreSQL to JIT-compile it: ~80 ms, each time.
+    const { rows } =
+      dialect === "postgres" && where.length > 0
+        ? await ex.transaction().execute(async (trx) => {
+            await sql`set local jit = off`.execute(trx);
+            return query.execute(trx);
+          })
+        : await query.execute(ex);
+    return rows.map((r) => ({ id: r.id, at: Number(r.at) }));
+  };
+  /** The rows of `found`, in its order. */
+  const rowsOf = async (found: Key[]): Promise<KeyRow[]> => {
+    if (found.length === 0) return [];
+    const { rows } = await sql<{ id: string; at: number; bytes: number; preview: string | null }>`
+      select ${k.id} as id, i.updated_at as at, ${k.bytes} as bytes, ${k.preview(dialect)} as preview
+      from ${k.from} where ${k.id} in (${list(found.map((f) => f.id))})`.execute(ex);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return found.flatMap((f) => {
+      const r = byId.get(f.id);
+      // Erased since its key was read: left out.
+      if (!r) return [];
+      return [{ kind, id: r.id, at: Number(r.at), bytes: Number(r.bytes), preview: r.preview ?? "" }];
+    });
+  };
+
+  if (driver) {
+    const where = checks(constraints.filter((c) => c !== driving));
+    return rowsOf(await keys([...where, sql`${k.id} in (${list(driver)})`], limit, true));
   }
 
-  // Driven by a short list of ids, the time index must not be used (SQLite would walk it
-  // to spare a sort): `+` makes the column an expression there. PostgreSQL plans by estimates.
-  const at = driver && dialect === "sqlite" ? sql`+i.updated_at` : sql`i.updated_at`;
-  // The constraint that gave the ids needs no check on them.
-  const where = constraints.filter((c) => c !== driving).map((c) => probes.get(c) as RawBuilder<unknown>);
-  if (driver) where.push(sql`${k.id} in (${list(driver)})`);
-  if (filter.from !== undefined) where.push(sql`${at} >= ${filter.from}`);
-  if (filter.until !== undefined) where.push(sql`${at} <= ${filter.until}`);
-  if (after) {
-    // Descending (updated_at, type, id), notes before conversations at equal times.
-    if (after.kind === kind) where.push(sql`(${at}, ${k.id}) < (${after.at}, ${after.id})`);
-    else if (kind === "conversation") where.push(sql`${at} <= ${after.at}`);
-    else where.push(sql`${at} < ${after.at}`);
+  // Several filters, none short enough alone: how many each matches, the cheap ones first.
+  const positive = constraints.filter((c) => c.candidates);
+  const sizes = new Map<Constraint, number>();
+  const exact = new Map<Constraint, number>();
+  // Sizes from statistics: never a bound on the rows read.
+  const estimatedOnly = new Set<Constraint>();
+  if (positive.length >= 2 && tuning.plans) {
+    let least = tuning.countCap;
+    for (const c of [...positive].sort((a, b) => Number(a.costly ?? false) - Number(b.costly ?? false))) {
+      // Counting a search's matches on PostgreSQL reads their rows: ~10 µs each.
+      const cap = c.costly
+        ? dialect === "postgres"
+          ? Math.min(least, 4 * candidates)
+          : least
+        : tuning.countCap;
+      const estimated = c.costly ? await c.estimate?.(ex) : undefined;
+      const counted = estimated ?? (await countUpTo(ex, c, cap));
+      if (estimated !== undefined) {
+        sizes.set(c, Math.max(estimated, candidates + 1));
+        exact.set(c, estimated);
+        estimatedOnly.add(c);
+        least = Math.min(least, estimated);
+        continue;
+      }
+      if (counted <= cap) exact.set(c, counted);
+      // Counted past a cap below the rarest label's count: not known to be rarer than it.
+      const n = counted > cap && cap < least ? tuning.countCap + 1 : counted;
+      sizes.set(c, n);
+      least = Math.min(least, n);
+    }
   }
-  const condition = where.length === 0 ? sql`` : sql`where ${sql.join(where, sql` and `)}`;
-  const query = sql<{ id: string; at: number; bytes: number; preview: string | null }>`
-    select ${k.id} as id, i.updated_at as at, ${k.bytes} as bytes, ${k.preview(dialect)} as preview
-    from ${k.from} ${condition}
-    order by ${at} desc, ${k.id} desc
-    limit ${limit}`;
-  // A walk's estimated cost (a probe per row of the table) is far above what it runs
-  // (it stops at `limit` rows), enough for PostgreSQL to JIT-compile it: ~80 ms, each time.
-  const rows =
-    dialect === "postgres" && constraints.length > 0
-      ? await ex.transaction().execute(async (trx) => {
-          await sql`set local jit = off`.execute(trx);
-          return query.execute(trx);
-        })
-      : await query.execute(ex);
-  return rows.rows.map((r) => ({
-    kind,
-    id: r.id,
-    at: Number(r.at),
-    bytes: Number(r.bytes),
-    preview: r.preview ?? "",
-  }));
+  const size = (c: Constraint) => sizes.get(c) as number;
+  const allOf = (c: Constraint) => candidatesOf(c, estimatedOnly.has(c) ? 2 ** 31 - 1 : size(c));
+  const rarest = sizes.size > 0 ? [...positive].sort((a, b) => size(a) - size(b))[0] : undefined;
+
+  if (!rarest || size(rarest) > tuning.countCap) {
+    // 3. A walk. A search too common to drive the page is checked against the set of its
+    // matches when reading them all costs less than looking rows up one by one: m matches
+    // cost ~m µs, a walk ~50 µs × limit × total / m.
+    const probes = new Map(constraints.map((c) => [c, c.probe]));
+    // One label filter on at most ~2 % of the items: its items read
+    // once into a set, which each row walked is looked up in, costs less than an index
+    // probe per row (~0.3 against ~3 µs on SQLite; 1 % of the items: a walk of ~100 rows a
+    // match). Counted first, up to SET_CAP (a few ms from the label's index).
+    // Not any of several labels: their items counted distinct took a sort (SQLite: 90 → 390 ms).
+    const oneLabel = filter.mode !== "any" || filter.labels.length <= 1;
+    const single = oneLabel && positive.length === 1 && !positive[0]?.costly ? positive[0] : undefined;
+    if (single && tuning.plans) {
+      const n = await countUpTo(ex, single, SET_CAP);
+      if (n <= SET_CAP) {
+        const ids = candidatesOf(single, n);
+        probes.set(
+          single,
+          dialect === "sqlite" ? sql`+${k.id} in (${ids})` : sql`coalesce(${k.id} in (${ids}), false)`,
+        );
+      }
+    }
+    if (tuning.matchSets) {
+      for (const c of constraints) {
+        if (!c.matches || !c.inMatches) continue;
+        const threshold = matchSetThreshold(dialect, candidates, limit, await kindTotal(database, ex, kind));
+        const n =
+          (await c.estimate?.(ex)) ?? Number((await c.matches(threshold + 1).execute(ex)).rows[0]?.n ?? 0);
+        if (n <= threshold) probes.set(c, c.inMatches);
+      }
+    }
+    return rowsOf(
+      await keys(
+        checks(constraints, (c) => probes.get(c) as RawBuilder<unknown>),
+        limit,
+        false,
+      ),
+    );
+  }
+
+  // 2. A walk as far as independent filters would need (twice that), if that is shorter
+  // than reading the rarest filter's matches.
+  const found: Key[] = [];
+  let resume: Key | undefined;
+  const total = await kindTotal(database, ex, kind);
+  const density = positive.reduce((d, c) => d * Math.min(1, size(c) / total), 1);
+  const expected = limit / Math.max(density, 1e-9);
+  const others = constraints.filter((c) => c !== rarest);
+  const costlyOther = others.some((c) => c.costly);
+  const budget =
+    tuning.walk ?? (!costlyOther && expected < size(rarest) ? Math.max(1_000, Math.ceil(2 * expected)) : 0);
+  if (budget > 0) {
+    const time = sql`i.updated_at`;
+    const bound = (
+      await sql<Key>`select i.updated_at as at, ${k.id} as id from ${TABLES[kind]}
+        ${and(scope(time))} order by i.updated_at desc, ${k.id} desc limit 1 offset ${budget - 1}`.execute(ex)
+    ).rows[0];
+    const walked = await keys(
+      [
+        ...checks(constraints),
+        ...(bound ? [sql`(i.updated_at, ${k.id}) >= (${Number(bound.at)}, ${bound.id})`] : []),
+      ],
+      limit,
+      false,
+    );
+    if (walked.length >= limit || !bound) return rowsOf(walked);
+    found.push(...walked);
+    resume = { id: bound.id, at: Number(bound.at) };
+  }
+  const past = (at: RawBuilder<unknown>) =>
+    resume ? [afterKey(kind, at, { kind, at: resume.at, id: resume.id })] : [];
+
+  if (!costlyOther) {
+    // The rarest filter's ids, checked against the others by index probes on `x.id`.
+    const onX = build(sql`x.id`);
+    const probes = onX.filter((_, i) => constraints[i] !== rarest).map((c) => c.probe);
+    const ids = (
+      await sql<{ id: string }>`select x.id from (${allOf(rarest)}) x ${and(probes)}
+        limit ${candidates + 1}`.execute(ex)
+    ).rows.map((r) => r.id);
+    const rest =
+      ids.length <= candidates
+        ? await keys(
+            [...past(sortAt), ...(ids.length > 0 ? [sql`${k.id} in (${list(ids)})`] : [sql`1 = 0`])],
+            limit - found.length,
+            true,
+          )
+        : await keys([...checks(constraints), ...past(sql`i.updated_at`)], limit - found.length, false);
+    return rowsOf([...found, ...rest]);
+  }
+
+  // A search with a rarer label: rows walked in time order through the time index alone,
+  // each looked up in the set of the label's items (read once), the cheap filters checked
+  // on those in it and the search only on the rows that passed them: the search is checked
+  // on about limit / (its share) rows, not on every row walked. The search as the set of
+  // its matches when reading them costs less than looking rows up (SQLite).
+  const search = others.find((c) => c.costly) as Constraint;
+  let probeOf = (c: Constraint) => c.probe;
+  if (tuning.matchSets && search.matches && search.inMatches) {
+    const threshold = matchSetThreshold(dialect, candidates, limit, total);
+    // Counted already, exactly or up to a cap (on PostgreSQL, a cap is taken as too many).
+    const n =
+      exact.get(search) ??
+      (dialect === "postgres"
+        ? threshold + 1
+        : Number((await search.matches(threshold + 1).execute(ex)).rows[0]?.n ?? 0));
+    if (n <= threshold) probeOf = (c) => (c === search ? (c.inMatches as RawBuilder<unknown>) : c.probe);
+  }
+  const inSet =
+    dialect === "sqlite" ? sql`+${k.id} in (${allOf(rarest)})` : sql`${k.id} in (${allOf(rarest)})`;
+  const cheap = [inSet, ...others.filter((c) => !c.costly).map((c) => c.probe)];
+  const costly = others.filter((c) => c.costly).map(probeOf);
+  const walked = await keys(
+    [
+      sql`(case when ${sql.join(cheap, sql` and `)} then ${sql.join(costly, sql` and `)} else false end)`,
+      ...past(sql`i.updated_at`),
+    ],
+    limit - found.length,
+    false,
+  );
+  return rowsOf([...found, ...walked]);
 }
 
 const before = (a: KeyRow, b: KeyRow) =>
@@ -469,9 +764,10 @@ export async function itemKeys(
   filter: ItemFilter,
   after: ItemKey | undefined,
   limit: number,
-  tuning: Tuning = DEFAULT_TUNING,
+  given: Partial<Tuning> = {},
 ): Promise<{ rows: KeyRow[]; more: boolean }> {
   if (matchesNothing(filter)) return { rows: [], more: false };
+  const tuning = { ...DEFAULT_TUNING, ...given };
   const ex = database.db;
   const perKind = await Promise.all(
     filter.kinds.map((kind) => kindRows(database, ex, kind, filter, after, limit + 1, tuning)),
@@ -536,7 +832,7 @@ export async function listItems(
   filter: ItemFilter,
   after: ItemKey | undefined,
   limit: number,
-  tuning: Tuning = DEFAULT_TUNING,
+  tuning: Partial<Tuning> = {},
 ): Promise<z.infer<typeof itemsPageOutput>> {
   const { rows, more } = await itemKeys(database, filter, after, limit, tuning);
   const labels = await labelsOfRows(database.db, rows);
