@@ -44,7 +44,8 @@ export const CONSOLE_PAGE = `<!doctype html>
 <h1>relabel console</h1>
 <p>Sign in with the API token (<code>RELABEL_API_TOKEN</code>, or the file <code>data/relabel.token</code>).
 This tab then holds a session for 12 hours, and the runbook's requests work as written:
-open the browser's devtools console on this page and paste them.</p>
+open the browser's devtools console on this page and paste them.
+The web app, at <a href="/">/</a>, uses the same session.</p>
 <form id="signin">
   <label for="token">API token</label>
   <input id="token" name="token" type="password" autocomplete="off" required>
