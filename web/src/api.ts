@@ -21,6 +21,10 @@ export class ApiError extends Error {
   }
 }
 
+/** Anything a request threw, as an ApiError that <Problem> can show. */
+export const asApiError = (e: unknown): ApiError =>
+  e instanceof ApiError ? e : new ApiError(0, "error", String(e));
+
 /** Listeners told when any request answers 401: the session ended. */
 const signedOut = new Set<() => void>();
 export function onSignedOut(listener: () => void): () => void {

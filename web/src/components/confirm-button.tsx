@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
-import { useRef, useState } from "preact/hooks";
-import { ApiError } from "../api";
+import { useRef } from "preact/hooks";
+import { useAction } from "../use-action";
 import { Problem } from "./problem";
 
 /**
@@ -17,20 +17,11 @@ export function ConfirmButton(props: {
   action: () => Promise<void>;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError>();
+  const { busy, error, run } = useAction();
 
-  async function confirm() {
+  function confirm() {
     dialog.current?.close();
-    setBusy(true);
-    try {
-      await props.action();
-      setError(undefined);
-    } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError(0, "error", String(e)));
-    } finally {
-      setBusy(false);
-    }
+    void run(props.action);
   }
 
   return (
@@ -46,7 +37,7 @@ export function ConfirmButton(props: {
       <dialog ref={dialog} aria-label={props.label}>
         <p>{props.question}</p>
         <div class="actions">
-          <button type="button" class={props.danger ? "danger" : "primary"} onClick={() => void confirm()}>
+          <button type="button" class={props.danger ? "danger" : "primary"} onClick={confirm}>
             {props.confirmLabel ?? props.label}
           </button>
           <button type="button" onClick={() => dialog.current?.close()}>

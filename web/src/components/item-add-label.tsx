@@ -1,8 +1,10 @@
 import { useState } from "preact/hooks";
-import { ApiError, api } from "../api";
+import { api } from "../api";
 import { useIsAdmin } from "../session";
+import { useAction } from "../use-action";
 import { useApi } from "../use-api";
 import type { ItemKind } from "./item-types";
+import { LabelNameField } from "./label-name-field";
 import { Problem } from "./problem";
 
 interface Taxonomy {
@@ -40,49 +42,34 @@ export function ItemAddLabel(props: {
 }) {
   const suggestions = useSuggestions(props.kind).filter((n) => !props.current.includes(n));
   const [name, setName] = useState("");
-  const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [added, setAdded] = useState<string>();
 
   async function submit(event: Event) {
     event.preventDefault();
     const wanted = name.trim();
     if (wanted === "") return;
-    setBusy(true);
-    try {
+    const done = await run(async () => {
       await api("POST", `${props.base}/labels`, { name: wanted });
-      setError(undefined);
       setAdded(wanted);
       setName("");
       await props.onChanged();
-    } catch (e) {
-      setAdded(undefined);
-      setError(e instanceof ApiError ? e : new ApiError(0, "error", String(e)));
-    } finally {
-      setBusy(false);
-    }
+    });
+    if (!done) setAdded(undefined);
   }
 
   return (
     <form class="item-add" onSubmit={(e) => void submit(e)}>
       <div class="row">
-        <div class="field">
-          <label for="item-add-name">Label name</label>
-          <input
-            id="item-add-name"
-            list="item-add-suggestions"
-            value={name}
-            autoComplete="off"
-            maxLength={100}
-            aria-describedby="item-add-help"
-            onInput={(e) => setName(e.currentTarget.value)}
-          />
-          <datalist id="item-add-suggestions">
-            {suggestions.map((n) => (
-              <option key={n} value={n} />
-            ))}
-          </datalist>
-        </div>
+        <LabelNameField
+          id="item-add-name"
+          listId="item-add-suggestions"
+          names={suggestions}
+          value={name}
+          maxLength={100}
+          describedBy="item-add-help"
+          onInput={setName}
+        />
         <button type="submit" class="primary" disabled={busy || name.trim() === ""}>
           Add label
         </button>

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { ApiError, api } from "../api";
+import { type ApiError, api, asApiError } from "../api";
 import type { Evidence, HistoryEntry, ItemLabel } from "./item-types";
 import { LabelChip } from "./label-chip";
 import { Problem } from "./problem";
@@ -50,7 +50,7 @@ export function ItemLabels(props: {
       await props.onChanged();
     } catch (e) {
       setNotice(undefined);
-      setError(e instanceof ApiError ? e : new ApiError(0, "error", String(e)));
+      setError(asApiError(e));
     } finally {
       setBusy(undefined);
     }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, get } from "../api";
+import { get } from "../api";
+import { useAction } from "../use-action";
 import { Highlighted, scrollableProps, spansIn } from "./item-highlight";
 import { type HistoryEntry, itemPath, type Note, type NoteVersion } from "./item-types";
 import { Problem } from "./problem";
@@ -14,8 +15,7 @@ const PAGE = 10;
  */
 export function ItemNote({ note, history }: { note: Note; history: HistoryEntry[] | undefined }) {
   const [older, setOlder] = useState<NoteVersion[]>([]);
-  const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const latest = note.latest_version;
   const labeled =
     history?.find((h) => h.kind === "analysis" && h.applied && h.note_version != null)?.note_version ??
@@ -23,20 +23,14 @@ export function ItemNote({ note, history }: { note: Note; history: HistoryEntry[
 
   const nextVersion = latest - 1 - older.length;
   /** Versions `from`, from - 1, … (a page of them), after those shown, or instead of them. */
-  async function load(from: number, replace: boolean) {
-    setBusy(true);
-    try {
+  function load(from: number, replace: boolean) {
+    return run(async () => {
       const wanted = Array.from({ length: Math.max(0, Math.min(PAGE, from)) }, (_, i) => from - i);
       const got = await Promise.all(
         wanted.map((v) => get<NoteVersion>(`${itemPath("note", note.note_id)}/versions/${v}`)),
       );
       setOlder((o) => (replace ? got : [...o, ...got]));
-      setError(undefined);
-    } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError(0, "error", String(e)));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   // A new version arriving (or another note) starts the list afresh, with the first page of older versions.
   useEffect(() => {

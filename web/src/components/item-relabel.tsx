@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, api } from "../api";
+import { type ApiError, api, asApiError } from "../api";
 import { HistoryItem } from "./item-history";
 import type { HistoryEntry } from "./item-types";
 import { Problem } from "./problem";
@@ -60,7 +60,7 @@ export function ItemRelabel(props: {
       setError(undefined);
       setState({ phase: "waiting", after, message: published.id, deduplicated: published.deduplicated });
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError(0, "error", String(e)));
+      setError(asApiError(e));
     }
   }
 
@@ -69,7 +69,7 @@ export function ItemRelabel(props: {
       await api("POST", "/api/tick/runners");
       setError(undefined);
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError(0, "error", String(e)));
+      setError(asApiError(e));
     }
   }
 

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { useIsAdmin } from "../session";
 import { useApi } from "../use-api";
 import { LABEL_MODES, type LabelMode } from "./items-view";
+import { LabelNameField } from "./label-name-field";
 
 const MODE_NAMES: Record<LabelMode, string> = { all: "All of", any: "Any of", none: "None of" };
 
@@ -55,28 +56,20 @@ export function ItemsLabels({
     <fieldset class="items-labels">
       <legend>Labels</legend>
       <div class="row">
-        <div class="field">
-          <label for="items-label-name">Label name</label>
-          <input
-            id="items-label-name"
-            list="items-label-names"
-            autocomplete="off"
-            value={pending}
-            onInput={(e) => onPending(e.currentTarget.value)}
-            onKeyDown={(e) => {
-              // Enter adds the name rather than applying the filters half-typed.
-              if (e.key === "Enter" && pending.trim() !== "") {
-                e.preventDefault();
-                add();
-              }
-            }}
-          />
-          <datalist id="items-label-names">
-            {names.map((n) => (
-              <option key={n} value={n} />
-            ))}
-          </datalist>
-        </div>
+        <LabelNameField
+          id="items-label-name"
+          listId="items-label-names"
+          names={names}
+          value={pending}
+          onInput={onPending}
+          onKeyDown={(e) => {
+            // Enter adds the name rather than applying the filters half-typed.
+            if (e.key === "Enter" && pending.trim() !== "") {
+              e.preventDefault();
+              add();
+            }
+          }}
+        />
         <button type="button" onClick={add}>
           Add label
         </button>

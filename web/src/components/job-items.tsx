@@ -1,6 +1,6 @@
-import { useState } from "preact/hooks";
 import { query } from "../api";
 import { useApi } from "../use-api";
+import { CursorPager, useCursors } from "./cursor-pager";
 import type { JobItem, Page } from "./jobs-types";
 import { itemPath } from "./jobs-types";
 import { LabelChip } from "./label-chip";
@@ -15,8 +15,7 @@ const PAGE_SIZE = 50;
  * ends (the refresh interval changes, so useApi reloads).
  */
 export function JobItems({ jobId, active, dryRun }: { jobId: number; active: boolean; dryRun: boolean }) {
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors[cursors.length - 1];
+  const { cursors, cursor, setCursors } = useCursors();
   const { data, error } = useApi<Page<JobItem>>(
     `/api/internal/labels/reanalysis/${jobId}/items${query({ cursor, limit: PAGE_SIZE })}`,
     active ? 3000 : undefined,
@@ -75,24 +74,12 @@ export function JobItems({ jobId, active, dryRun }: { jobId: number; active: boo
           </tbody>
         </table>
       )}
-      {cursors.length > 0 || data?.next_cursor ? (
-        <nav class="pager" aria-label="Changed item pages">
-          <button
-            type="button"
-            disabled={cursors.length === 0}
-            onClick={() => setCursors(cursors.slice(0, -1))}
-          >
-            Previous
-          </button>
-          <button
-            type="button"
-            disabled={!data?.next_cursor}
-            onClick={() => data?.next_cursor && setCursors([...cursors, data.next_cursor])}
-          >
-            Next
-          </button>
-        </nav>
-      ) : null}
+      <CursorPager
+        label="Changed item pages"
+        cursors={cursors}
+        next={data?.next_cursor}
+        onCursors={setCursors}
+      />
     </section>
   );
 }

@@ -1,9 +1,11 @@
 import { useState } from "preact/hooks";
 import { query } from "../api";
 import { useApi } from "../use-api";
+import { DAY_MS, DEFAULT_DAYS, utcDay } from "./dates";
 import { PALETTE, TrendChart } from "./overview-chart";
 import type { LabelCounts, Trend } from "./overview-types";
 import { Problem } from "./problem";
+import { FromUntilFields } from "./range-fields";
 import { count } from "./time";
 
 /** Lines a reader can tell apart; the API takes up to 50, a chart shows this many well. */
@@ -13,9 +15,6 @@ const REFRESH_MS = 5000;
 
 type Bucket = Trend["bucket"];
 
-/** YYYY-MM-DD of a moment in UTC, the zone of the API's date-only bounds and of the buckets. */
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
 /**
  * Items per label over time: the reader picks the labels (the top ones by
  * default), the range (From/Until, the last 30 days by default) and the
@@ -23,8 +22,9 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
  */
 export function OverviewTrend({ labels }: { labels: LabelCounts[] }) {
   const [picked, setPicked] = useState<string[]>();
-  const [from, setFrom] = useState(() => day(Date.now() - 30 * 86_400_000));
-  const [until, setUntil] = useState(() => day(Date.now()));
+  // Days in UTC, the zone of the API's date-only bounds and of the buckets.
+  const [from, setFrom] = useState(() => utcDay(Date.now() - DEFAULT_DAYS * DAY_MS));
+  const [until, setUntil] = useState(() => utcDay(Date.now()));
   const [bucket, setBucket] = useState<Bucket>("day");
 
   // Until the reader chooses, the top labels of the moment.
@@ -44,26 +44,15 @@ export function OverviewTrend({ labels }: { labels: LabelCounts[] }) {
       <h2 id="trend-heading">Trend</h2>
       <div class="trend-controls">
         <div class="row">
-          <div class="field">
-            <label for="trend-from">From</label>
-            <input
-              id="trend-from"
-              type="date"
-              value={from}
-              max={until}
-              onChange={(e) => setFrom(e.currentTarget.value)}
-            />
-          </div>
-          <div class="field">
-            <label for="trend-until">Until</label>
-            <input
-              id="trend-until"
-              type="date"
-              value={until}
-              min={from}
-              onChange={(e) => setUntil(e.currentTarget.value)}
-            />
-          </div>
+          <FromUntilFields
+            id="trend"
+            kind="date"
+            from={from}
+            until={until}
+            bounded
+            onFrom={setFrom}
+            onUntil={setUntil}
+          />
           <div class="field">
             <label for="trend-bucket">Per</label>
             <select

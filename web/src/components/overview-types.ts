@@ -1,5 +1,7 @@
 /** The answers of GET /api/overview, /api/internal/overview and /api/labels/trend, as the Overview reads them. */
 
+import type { TopicCounts } from "./topics-table";
+
 export interface ItemTotals {
   items: number;
   labeled: number;
@@ -19,15 +21,6 @@ export interface LabelCounts {
   items: number;
   conversations: BySource;
   notes: BySource;
-}
-
-export interface TopicHealth {
-  topic: string;
-  pending: number;
-  running: number;
-  failed: number;
-  oldest_pending_age_ms: number | null;
-  processed_last_minute: number;
 }
 
 export interface RunningJob {
@@ -51,7 +44,7 @@ export interface Overview {
   totals: { conversations: ItemTotals; notes: ItemTotals; all: ItemTotals };
   labels: LabelCounts[];
   /** Only in the admin answer. */
-  queues?: TopicHealth[];
+  queues?: TopicCounts[];
   jobs?: RunningJob[];
 }
 

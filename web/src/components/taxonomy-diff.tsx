@@ -114,29 +114,52 @@ export function TaxonomyDiffSection({ versions }: { versions: TaxonomyVersions["
   return (
     <>
       <div class="row">
-        <div class="field">
-          <label for="diff-from">From version</label>
-          <select id="diff-from" value={from} onChange={(e) => setFrom(Number(e.currentTarget.value))}>
-            {options.map((v) => (
-              <option key={v} value={v}>
-                {label(v)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="diff-to">To version</label>
-          <select id="diff-to" value={to} onChange={(e) => setTo(Number(e.currentTarget.value))}>
-            {options.map((v) => (
-              <option key={v} value={v}>
-                {label(v)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <VersionField
+          id="diff-from"
+          name="From version"
+          value={from}
+          options={options}
+          label={label}
+          onChange={setFrom}
+        />
+        <VersionField
+          id="diff-to"
+          name="To version"
+          value={to}
+          options={options}
+          label={label}
+          onChange={setTo}
+        />
       </div>
       <Problem error={error} />
       {data ? <DiffView diff={data} /> : error ? null : <Loading what="the diff" />}
     </>
+  );
+}
+
+/** One side of the diff: a stored version (or 0, the empty taxonomy). */
+function VersionField(props: {
+  id: string;
+  name: string;
+  value: number;
+  options: number[];
+  label: (version: number) => string;
+  onChange: (version: number) => void;
+}) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.name}</label>
+      <select
+        id={props.id}
+        value={props.value}
+        onChange={(e) => props.onChange(Number(e.currentTarget.value))}
+      >
+        {props.options.map((v) => (
+          <option key={v} value={v}>
+            {props.label(v)}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }

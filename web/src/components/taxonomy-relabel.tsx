@@ -1,8 +1,9 @@
 import { useState } from "preact/hooks";
-import { ApiError, api, query } from "../api";
+import { api, query } from "../api";
+import { useAction } from "../use-action";
+import { isoOf } from "./dates";
 import { Problem } from "./problem";
-import { defaultRange, isoOf, RangeFields } from "./taxonomy-range";
-import type { Range } from "./taxonomy-types";
+import { defaultRange, type Range, RangeFields } from "./range-fields";
 
 interface Job {
   id: number;
@@ -16,30 +17,23 @@ interface Job {
  */
 export function RelabelRange() {
   const [range, setRange] = useState<Range>(() => defaultRange());
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError>();
+  const { busy, error, run } = useAction();
   const [job, setJob] = useState<Job>();
 
-  async function submit(event: Event) {
+  function submit(event: Event) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       const params = {
         from: isoOf(range.from),
         until: isoOf(range.until),
         type: range.type === "both" ? undefined : range.type,
       };
       setJob(await api<Job>("POST", `/api/internal/labels/reanalysis${query(params)}`));
-    } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError(0, "error", String(e)));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
-    <form onSubmit={(e) => void submit(e)} aria-labelledby="relabel-heading">
+    <form onSubmit={submit} aria-labelledby="relabel-heading">
       <p class="muted">
         Applies the current taxonomy to every item whose last activity falls in the range. Preview and Apply
         change no labels by themselves.

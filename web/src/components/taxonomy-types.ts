@@ -1,5 +1,7 @@
 /** The taxonomy API's answers, as the Taxonomy page reads them (see /openapi.json). */
 
+import type { RangeType } from "./range-fields";
+
 export interface TaxonomyLabel {
   name: string;
   description?: string;
@@ -46,14 +48,6 @@ export interface TaxonomyDiff {
     changes: { field: string; before: FieldValue; after: FieldValue; added?: string[]; removed?: string[] }[];
   }[];
   unchanged: number;
-}
-
-export type RangeType = "both" | "conversations" | "notes";
-
-export interface Range {
-  from: string;
-  until: string;
-  type: RangeType;
 }
 
 export interface TaxonomyPreview {

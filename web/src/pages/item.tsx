@@ -127,7 +127,7 @@ function Item({ kind, id }: { kind: ItemKind; id: string }) {
         </section>
         {admin ? <ItemRelabel analysisKey={analysisKey} history={entries} onWaiting={setWaiting} /> : null}
       </div>
-      <div class="item-columns">
+      <div class="grid2 item-columns">
         {conversation ? <ItemConversation conversation={conversation} /> : null}
         {note ? <ItemNote note={note} history={entries} /> : null}
         <div>

@@ -1,11 +1,11 @@
 import { useEffect, useState } from "preact/hooks";
 import { useRoute } from "preact-iso";
 import { api } from "../api";
+import { AdminOnly } from "../components/admin-only";
 import { ConfirmButton } from "../components/confirm-button";
 import { JobChanges } from "../components/job-changes";
 import { JobItems } from "../components/job-items";
 import { JobProgress } from "../components/job-progress";
-import { AdminOnly } from "../components/jobs-admin-only";
 import type { Job } from "../components/jobs-types";
 import { isActive } from "../components/jobs-types";
 import { Layout } from "../components/layout";

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { query } from "../api";
-import { AdminOnly } from "../components/jobs-admin-only";
+import { AdminOnly } from "../components/admin-only";
 import { JobsStartForm } from "../components/jobs-start-form";
 import { JobsTable } from "../components/jobs-table";
 import type { Job, Page } from "../components/jobs-types";

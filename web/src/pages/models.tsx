@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { api } from "../api";
-import { AdminOnly } from "../components/jobs-admin-only";
+import { AdminOnly } from "../components/admin-only";
 import { Layout } from "../components/layout";
 import { ModelsEmpty } from "../components/models-empty";
 import { ModelsEvaluation } from "../components/models-evaluation";

@@ -37,7 +37,7 @@ export function OverviewPage() {
           </p>
           <OverviewTotals totals={data.totals} />
           {admin && data.queues && data.jobs ? (
-            <div class="overview-ops">
+            <div class="grid2 overview-ops">
               <OverviewQueues queues={data.queues} />
               <OverviewJobs jobs={data.jobs} />
             </div>

@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
-import { ApiError, query } from "../api";
+import { type ApiError, asApiError, query } from "../api";
+import { AdminOnly } from "../components/admin-only";
 import { ConfirmButton } from "../components/confirm-button";
-import { AdminOnly } from "../components/jobs-admin-only";
+import { CursorPager, useCursors } from "../components/cursor-pager";
 import { Layout } from "../components/layout";
 import { Loading, Problem } from "../components/problem";
 import {
@@ -10,8 +11,8 @@ import {
   type Redriven,
   redrive,
 } from "../components/queues-dead-letters";
-import { QueuesTopics, type TopicCounts } from "../components/queues-topics";
 import { count } from "../components/time";
+import { type TopicCounts, TopicsTable } from "../components/topics-table";
 import { useIsAdmin } from "../session";
 import { useApi } from "../use-api";
 import "./queues.css";
@@ -30,8 +31,7 @@ export function QueuesPage() {
 function Queues() {
   const topics = useApi<{ topics: TopicCounts[] }>("/api/internal/pubsub/topics", TOPICS_MS);
   const [topic, setTopic] = useState("");
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors[cursors.length - 1];
+  const { cursors, cursor, setCursors } = useCursors();
   const letters = useApi<{ items: DeadLetter[]; next_cursor: string | null }>(
     `/api/internal/pubsub/dead-letters${query({ topic, cursor, limit: PAGE_SIZE })}`,
     LETTERS_MS,
@@ -62,7 +62,7 @@ function Queues() {
       setCursors([]);
       await Promise.all([letters.reload(), topics.reload()]);
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError(0, "error", String(e)));
+      setError(asApiError(e));
     }
   }
 
@@ -82,7 +82,18 @@ function Queues() {
             <Loading what="the topics" />
           )
         ) : (
-          <QueuesTopics topics={topics.data.topics} onShowDead={chooseTopic} />
+          <TopicsTable
+            class="queues-topics"
+            topics={topics.data.topics}
+            deadHeading="Dead letters"
+            // A topic's dead letters filter the list below.
+            dead={(t) => (
+              <button type="button" class="link" onClick={() => chooseTopic(t.topic)}>
+                {count(t.failed)}
+                <span class="sr-only"> dead letters of {t.topic}: show them</span>
+              </button>
+            )}
+          />
         )}
       </section>
 
@@ -147,24 +158,12 @@ function Queues() {
             onRedrive={(ids) => run({ ids }, `Dead letter ${ids[0]}`)}
           />
         )}
-        {cursors.length > 0 || letters.data?.next_cursor ? (
-          <nav class="pager" aria-label="Dead letter pages">
-            <button
-              type="button"
-              disabled={cursors.length === 0}
-              onClick={() => setCursors(cursors.slice(0, -1))}
-            >
-              Previous
-            </button>
-            <button
-              type="button"
-              disabled={!letters.data?.next_cursor}
-              onClick={() => letters.data?.next_cursor && setCursors([...cursors, letters.data.next_cursor])}
-            >
-              Next
-            </button>
-          </nav>
-        ) : null}
+        <CursorPager
+          label="Dead letter pages"
+          cursors={cursors}
+          next={letters.data?.next_cursor}
+          onCursors={setCursors}
+        />
       </section>
     </>
   );

@@ -1,17 +1,17 @@
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, api } from "../api";
+import { type ApiError, api, asApiError } from "../api";
 import { ConfirmButton } from "../components/confirm-button";
+import { isoOf } from "../components/dates";
 import { Layout } from "../components/layout";
 import { Loading, Problem } from "../components/problem";
+import { defaultRange, type Range, RangeFields } from "../components/range-fields";
 import { TaxonomyDiffSection } from "../components/taxonomy-diff";
 import { TaxonomyEditor } from "../components/taxonomy-editor";
 import { PreviewResult } from "../components/taxonomy-preview";
-import { defaultRange, isoOf, RangeFields } from "../components/taxonomy-range";
 import { RelabelRange } from "../components/taxonomy-relabel";
 import { putTaxonomyText } from "../components/taxonomy-send";
 import { TaxonomyTree } from "../components/taxonomy-tree";
 import type {
-  Range,
   Taxonomy,
   TaxonomyIssue,
   TaxonomyPreview,
@@ -23,7 +23,6 @@ import { useIsAdmin } from "../session";
 import { useApi } from "../use-api";
 import "./taxonomy.css";
 
-const asApiError = (e: unknown) => (e instanceof ApiError ? e : new ApiError(0, "error", String(e)));
 const issuesOf = (e: ApiError) =>
   e.code === "invalid_taxonomy"
     ? ((e.details as { issues?: TaxonomyIssue[] } | undefined)?.issues ?? [])

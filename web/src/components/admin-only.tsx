@@ -1,4 +1,4 @@
-/** What an ingest token sees on the Jobs and Queues pages: why there is nothing here for it. */
+/** What an ingest token sees on an admin-only page (Jobs, a job, Queues, Models): why there is nothing here for it. */
 export function AdminOnly({ what }: { what: string }) {
   return (
     <p class="notice" data-admin-only>

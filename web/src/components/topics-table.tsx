@@ -1,5 +1,7 @@
+import type { ComponentChildren } from "preact";
 import { count, duration } from "./time";
 
+/** One topic's counts, as GET /api/internal/pubsub/topics and /api/internal/overview answer them. */
 export interface TopicCounts {
   topic: string;
   pending: number;
@@ -9,16 +11,19 @@ export interface TopicCounts {
   processed_last_minute: number;
 }
 
-/** Each topic's counts (GET /api/internal/pubsub/topics); a topic with dead letters filters the list below. */
-export function QueuesTopics({
-  topics,
-  onShowDead,
-}: {
+/**
+ * Each topic's backlog and throughput, a row per topic. Where a topic has
+ * dead letters, `dead` says what its count leads to (the page that lists
+ * them, or the list below); `deadHeading` names that column.
+ */
+export function TopicsTable(props: {
+  class: string;
   topics: TopicCounts[];
-  onShowDead: (topic: string) => void;
+  deadHeading: string;
+  dead: (topic: TopicCounts) => ComponentChildren;
 }) {
   return (
-    <table class="queues-topics">
+    <table class={props.class}>
       <thead>
         <tr>
           <th scope="col">Topic</th>
@@ -29,7 +34,7 @@ export function QueuesTopics({
             Running
           </th>
           <th scope="col" class="num">
-            Dead letters
+            {props.deadHeading}
           </th>
           <th scope="col" class="num">
             Oldest pending
@@ -40,10 +45,10 @@ export function QueuesTopics({
         </tr>
       </thead>
       <tbody>
-        {topics.map((t) => (
+        {props.topics.map((t) => (
           <tr key={t.topic} data-topic={t.topic}>
             <th scope="row" class="code">
-              {t.topic}
+              <Breakable text={t.topic} />
             </th>
             <td class="num" data-count="pending">
               {count(t.pending)}
@@ -52,14 +57,7 @@ export function QueuesTopics({
               {count(t.running)}
             </td>
             <td class="num" data-count="failed">
-              {t.failed > 0 ? (
-                <button type="button" class="link" onClick={() => onShowDead(t.topic)}>
-                  {count(t.failed)}
-                  <span class="sr-only"> dead letters of {t.topic}: show them</span>
-                </button>
-              ) : (
-                count(t.failed)
-              )}
+              {t.failed > 0 ? props.dead(t) : count(t.failed)}
             </td>
             <td class="num">{t.oldest_pending_age_ms === null ? "—" : duration(t.oldest_pending_age_ms)}</td>
             <td class="num" data-count="processed_last_minute">
@@ -69,5 +67,24 @@ export function QueuesTopics({
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** A topic name that may wrap after its underscores, not in the middle of a word. */
+function Breakable({ text }: { text: string }) {
+  const parts = text.split("_");
+  return (
+    <>
+      {parts.map((part, i) => (
+        <span key={i}>
+          {part}
+          {i < parts.length - 1 ? (
+            <>
+              _<wbr />
+            </>
+          ) : null}
+        </span>
+      ))}
+    </>
   );
 }
