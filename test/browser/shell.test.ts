@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { TEST_TOKEN } from "../helpers/app.js";
 import { BACKENDS } from "../helpers/db.js";
-import { runbookPublishScript } from "../helpers/runbook.js";
+import { runbookPublishScript, runbookTickLoop } from "../helpers/runbook.js";
 import {
   type AppInBrowser,
   accessibilityViolations,
@@ -73,6 +73,21 @@ describeBrowser.each(BACKENDS)("the web app's shell on %s", (backend) => {
     await a.page.evaluate(script);
     // The runners pick the message up: one more analysis run of that conversation.
     await expect.poll(() => runsOf(a, "c-10127"), { timeout: 20_000 }).toBe(before + 1);
+  });
+
+  it("runs the runbook's tick loop verbatim from the devtools console of every page", async () => {
+    for (const { path } of PAGES) {
+      await a.page.goto(`${a.origin}${path}`);
+      const lines: string[] = [];
+      const collect = (message: { text(): string }) => lines.push(message.text());
+      a.page.on("console", collect);
+      await a.page.evaluate(
+        `(async () => { ${runbookTickLoop(2).replace("runFetchSequentially();", "await runFetchSequentially();")} })()`,
+      );
+      a.page.off("console", collect);
+      expect(lines.filter((l) => l.startsWith("✅"))).toHaveLength(2);
+      expect(lines.some((l) => l.startsWith("❌"))).toBe(false);
+    }
   });
 
   it("serves its assets compressed and cached for good, and the page never cached, under a strict policy", async () => {
