@@ -12,7 +12,8 @@ type StoredMessages = Extract<StoredItem, { kind: "conversation" }>["messages"];
  * Characters of item text one batch analyzes at most. A batch is sized by
  * count for the database (2,000 small items share a commit), and by text for
  * the analyzer: 2,000 items of 0.9 MB took 24 s to analyze, far past a lease.
- * What does not fit goes back to the queue untouched (see `deferred`).
+ * What does not fit goes back to the queue untouched, before the analysis
+ * (see `deferred`), for other runners to take meanwhile.
  */
 export const MAX_BATCH_TEXT = 8_000_000;
 

@@ -87,6 +87,9 @@ function handler(setups: AnalysisSetupCache, mode: "apply" | "preview") {
     const setup = await setups.current(reads);
     const { taxonomy, model } = setup;
     const { loaded, deferred } = await loadBatch(reads, messages);
+    // What does not fit goes back now, not with the ack: other runners analyze it meanwhile,
+    // rather than wait while it sits under this runner's lease.
+    await context.handBack(deferred);
     const missing = loaded.filter((l) => l.item === undefined).map((l) => l.message.id);
     const present = loaded.filter((l) => l.item !== undefined);
     const labels = await analysisThreads().label(
@@ -95,7 +98,6 @@ function handler(setups: AnalysisSetupCache, mode: "apply" | "preview") {
     );
     const analyzed = present.map((l, i) => ({ ...l, assignments: labels[i] as LabelAssignment[] }));
     return {
-      deferred,
       async commit(trx, acked, jobs) {
         const ackedIds = new Set(acked.map((m) => m.id));
         const mine = analyzed.filter((a) => ackedIds.has(a.message.id));

@@ -51,6 +51,9 @@ export async function claim(
   if ((await dueIds(reads, topic, now).limit(1).executeTakeFirst()) === undefined) return [];
   const leaseToken = randomUUID();
   const rows = await transaction(database, async (trx) => {
+    // The lease runs from now, not from when the claim was asked for: a claim that waited (for a
+    // pooled connection, the write lock, a busy machine) must not hand out a lease already spent.
+    const leasedAt = Math.max(now, Date.now());
     // A claim need not wait for its commit to reach the disk: lost in a crash, its messages
     // are simply still pending, and the runner's ack (which does wait) finds no lease and
     // writes nothing. Measured: ~10 % more messages a second on PostgreSQL.
@@ -64,7 +67,7 @@ export async function claim(
         state: "running",
         attempts: eb("attempts", "+", 1),
         lease_token: leaseToken,
-        lease_expires_at: now + leaseMs,
+        lease_expires_at: leasedAt + leaseMs,
       }))
       .where("id", "in", due)
       .returning(["id", "topic", "key", "data", "attempts", "max_attempts"])
@@ -308,19 +311,30 @@ export async function pruneFinished(
   }
 }
 
-/** Pushes the lease of messages this runner still holds further out; returns how many it holds. */
+/**
+ * Pushes the lease of messages this runner still holds further out, from the
+ * moment of the update; returns how many it extended. Never waits for a row
+ * lock: a message of this runner's that another transaction has locked is
+ * being acknowledged, failed or handed back by this runner, or recovered
+ * after its lease ran out, so there is nothing to extend. (Waiting there, an
+ * extension queued behind the batch's own ack, and formed a lock cycle with
+ * it when the ack went on to rows the extension held: PostgreSQL broke that
+ * only after its deadlock timeout, 1 s, by which time the leases were gone.)
+ */
 export async function extendLease(
   database: Database,
   messages: ClaimedMessage[],
   leaseMs: number,
-  now = Date.now(),
 ): Promise<number> {
   if (messages.length === 0) return 0;
   return transaction(database, async (trx) => {
+    let mine = trx.selectFrom("messages").select("id").where(held(messages));
+    // SQLite has no row locks: BEGIN IMMEDIATE already made this transaction the only writer.
+    if (database.dialect === "postgres") mine = mine.forUpdate().skipLocked();
     const result = await trx
       .updateTable("messages")
-      .set({ lease_expires_at: now + leaseMs })
-      .where(held(messages))
+      .set({ lease_expires_at: Date.now() + leaseMs })
+      .where("id", "in", mine)
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
   });

@@ -20,6 +20,16 @@ export interface HandlerContext {
   /** For handlers that publish follow-up messages in their commit. */
   topics: TopicRegistry;
   wakeups: Wakeups;
+  /**
+   * Hands messages of the batch being handled back to the queue now, in a
+   * transaction of their own: pending again at once, their attempt not
+   * counted, other runners woken, and their lease no longer kept. For
+   * messages a handler will not get to (the batch is too big to finish in
+   * good time): held until the ack, they would sit idle under this runner's
+   * lease while other runners had nothing to do, and expire with it.
+   * Messages no longer held by this runner are left alone.
+   */
+  handBack(messages: ClaimedMessage[]): Promise<void>;
 }
 
 /** What a commit tells the queue beyond "done", for jobs waiting on these messages. */
@@ -45,11 +55,6 @@ export interface BatchOutcome {
   ): Promise<void | CommitResult>;
   /** Messages that failed on their own, with why; the rest of the batch still commits. */
   failed?: Map<number, string>;
-  /**
-   * Messages the handler did not get to (the batch was too big to finish in
-   * good time): back to pending with the ack, their attempt not counted.
-   */
-  deferred?: ClaimedMessage[];
 }
 
 export interface Backoff {

@@ -11,15 +11,24 @@ export interface BatchReport {
   deadLettered: number;
   /** Messages this runner no longer held (lease expired and taken elsewhere): nothing applied. */
   stale: number;
+  /** Messages the handler handed back unprocessed (pending again, for any runner). */
+  handedBack: number;
 }
 
-const emptyReport = (): BatchReport => ({ succeeded: 0, failed: 0, deadLettered: 0, stale: 0 });
+const emptyReport = (): BatchReport => ({
+  succeeded: 0,
+  failed: 0,
+  deadLettered: 0,
+  stale: 0,
+  handedBack: 0,
+});
 
 function add(into: BatchReport, from: BatchReport): BatchReport {
   into.succeeded += from.succeeded;
   into.failed += from.failed;
   into.deadLettered += from.deadLettered;
   into.stale += from.stale;
+  into.handedBack += from.handedBack;
   return into;
 }
 
@@ -46,24 +55,68 @@ async function failOne(
   );
 }
 
+/** What a runner brings to a batch: the handler's context, less what the batch itself provides. */
+export type RunnerContext = Omit<HandlerContext, "handBack">;
+
+/** The batch's lease keeper (see run-batch.ts): told which messages it need no longer keep. */
+export interface LeaseHolder {
+  drop(ids: number[]): void;
+}
+
 /**
  * Runs the handler on a claimed batch, then acks the batch and writes its
  * effects in one transaction (only for messages whose lease this runner still
  * holds). If the handler or the commit throws, the batch is split in halves and
  * each half retried, down to single messages: one poisoned message fails
- * alone, the rest of its batch goes through.
+ * alone, the rest of its batch goes through. Messages the handler hands back
+ * (see `HandlerContext.handBack`) are pending again at once, in a transaction
+ * of their own, and are no part of the ack nor of a retry.
  */
 export async function processBatch(
-  context: HandlerContext,
+  context: RunnerContext,
   topic: TopicDefinition,
   messages: ClaimedMessage[],
+  lease?: LeaseHolder,
+): Promise<BatchReport> {
+  const handedBack = new Set<number>();
+  const { database, logger, topics, wakeups } = context;
+  const handlerContext: HandlerContext = {
+    database,
+    logger,
+    topics,
+    wakeups,
+    async handBack(back) {
+      const fresh = back.filter((m) => !handedBack.has(m.id));
+      if (fresh.length === 0) return;
+      // Its own short transaction, before the analysis: no lock of this batch's ack is held
+      // meanwhile (making a message pending takes its pending-key entry, which a writer enqueueing
+      // the same item may hold while it holds the item's row), and other runners take them now.
+      // If it fails, they are still this batch's, and a retry of the batch hands them back again.
+      await transaction(database, async (trx) => {
+        await release(trx, fresh);
+        await wakeups.notify(trx, topic.name);
+      });
+      for (const m of fresh) handedBack.add(m.id);
+      lease?.drop(fresh.map((m) => m.id));
+    },
+  };
+  const report = await processPart(handlerContext, topic, messages, handedBack);
+  report.handedBack = handedBack.size;
+  return report;
+}
+
+async function processPart(
+  context: HandlerContext,
+  topic: TopicDefinition,
+  claimed: ClaimedMessage[],
+  handedBack: ReadonlySet<number>,
 ): Promise<BatchReport> {
   const report = emptyReport();
+  const messages = claimed.filter((m) => !handedBack.has(m.id));
   if (messages.length === 0) return report;
   try {
     const outcome = await topic.handle(messages, context);
-    const deferred = new Set(outcome.deferred?.map((m) => m.id));
-    const ok = messages.filter((m) => !outcome.failed?.has(m.id) && !deferred.has(m.id));
+    const ok = messages.filter((m) => !outcome.failed?.has(m.id) && !handedBack.has(m.id));
     await pauseAt("beforeAck");
     const acked = await transaction(context.database, async (trx) => {
       const ids = await ack(trx, ok);
@@ -84,25 +137,24 @@ export async function processBatch(
         Date.now(),
         waits,
       );
-      // Last: making deferred messages pending again takes pending-key entries that a writer
-      // enqueueing the same items may hold; after the item locks, no wait can form a cycle.
-      if (outcome.deferred?.length) await release(trx, outcome.deferred);
       return ids;
     });
     report.succeeded += acked.size;
     report.stale += ok.length - acked.size;
     for (const [id, error] of outcome.failed ?? []) {
       const message = messages.find((m) => m.id === id);
-      if (message) await failOne(context, topic, message, error, report);
+      if (message && !handedBack.has(id)) await failOne(context, topic, message, error, report);
     }
     return report;
   } catch (err) {
-    if (messages.length === 1) {
-      await failOne(context, topic, messages[0] as ClaimedMessage, describe(err), report);
+    const left = messages.filter((m) => !handedBack.has(m.id));
+    if (left.length === 0) return report;
+    if (left.length === 1) {
+      await failOne(context, topic, left[0] as ClaimedMessage, describe(err), report);
       return report;
     }
-    const middle = Math.ceil(messages.length / 2);
-    add(report, await processBatch(context, topic, messages.slice(0, middle)));
-    return add(report, await processBatch(context, topic, messages.slice(middle)));
+    const middle = Math.ceil(left.length / 2);
+    add(report, await processPart(context, topic, left.slice(0, middle), handedBack));
+    return add(report, await processPart(context, topic, left.slice(middle), handedBack));
   }
 }

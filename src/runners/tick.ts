@@ -71,9 +71,11 @@ export async function tick(runtime: Runtime, options: TickOptions = {}): Promise
       if (batch.length === 0) continue;
       busy = true;
       const report = await runBatch(runtime, topic, batch);
-      processed += batch.length;
+      // Messages handed back unprocessed are no part of this tick's work (another claim takes them).
+      const worked = batch.length - report.handedBack;
+      processed += worked;
       const t = topics[topic.name] as TopicTick;
-      t.processed += batch.length;
+      t.processed += worked;
       t.succeeded += report.succeeded;
       t.failed += report.failed;
       t.dead_lettered += report.deadLettered;

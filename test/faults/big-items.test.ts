@@ -3,8 +3,8 @@ import { RunnerPool } from "../../src/runners/worker.js";
 import { freshApp, type TestApp } from "../helpers/app.js";
 import { insertConversations } from "../helpers/bulk.js";
 import { BACKENDS } from "../helpers/db.js";
-import { type Spawned, spawnNode, waitFor } from "../helpers/processes.js";
-import { CLI, itemsNotRunExactly, messagesRunTwice } from "./fixtures.js";
+import { type Spawned, spawnNode } from "../helpers/processes.js";
+import { CLI, itemsNotRunExactly, messagesRunTwice, waitForJobDone } from "./fixtures.js";
 
 /**
  * Items of ~0.9 MB (within the body limit), re-labeled with a short lease by
@@ -62,17 +62,13 @@ describe.each(BACKENDS)("re-labeling big items with a short lease on %s", (backe
     worker = spawnNode([CLI, "worker"], { DATABASE_URL: t.url, RELABEL_LEASE_MS: String(LEASE_MS) });
     const started = await t.api({ method: "POST", url: "/api/internal/labels/reanalysis?from=2000-01-01" });
     expect(started.statusCode).toBe(202);
-    const job = await waitFor(
-      "the job to finish",
-      async () => {
-        const j = (
-          await t.api({ method: "GET", url: `/api/internal/labels/reanalysis/${started.json().id}` })
-        ).json();
-        return j.status === "done" ? j : undefined;
-      },
-      100_000,
-      100,
-    );
+    const job = await waitForJobDone(t.api, {
+      url: t.url,
+      jobId: started.json().id,
+      topic: "conversation_note_analysis",
+      timeoutMs: 100_000,
+      output: () => worker?.output() ?? "",
+    });
     expect(job).toMatchObject({ total: ITEMS, done: ITEMS, failed: 0 });
     const messages = await t.database.db
       .selectFrom("messages")

@@ -1,6 +1,8 @@
 import { fileURLToPath } from "node:url";
+import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { sql } from "kysely";
-import type { Database } from "../../src/db/database.js";
+import { parseDatabaseUrl } from "../../src/config.js";
+import { type Database, openDatabase } from "../../src/db/database.js";
 import { insertConversations } from "../helpers/bulk.js";
 import { CLI, runCli } from "../helpers/cli.js";
 import { type Spawned, waitFor } from "../helpers/processes.js";
@@ -42,6 +44,113 @@ export async function messageCounts(database: Database): Promise<Record<string, 
     .groupBy("state")
     .execute();
   return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+}
+
+/**
+ * What a test that waited in vain for a job should print: the job's row, how
+ * many messages it still waits on, message counts per topic and state (with
+ * the most attempts and lease expiries among them), and each message of
+ * `topic` that is not done: state, attempts, lease expiries, lease left or
+ * due in (ms), last error. Read on a connection of its own (`url`), so it
+ * works when the process under test has no free connection.
+ */
+export async function queueDiagnostics(url: string, jobId: number, topic: string): Promise<string> {
+  const database = openDatabase(parseDatabaseUrl(url));
+  try {
+    const now = Date.now();
+    const job = await database.db
+      .selectFrom("reanalysis_jobs")
+      .selectAll()
+      .where("id", "=", jobId)
+      .executeTakeFirst();
+    const waiting = await database.db
+      .selectFrom("reanalysis_job_messages")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("job_id", "=", jobId)
+      .executeTakeFirstOrThrow();
+    const counts = await database.db
+      .selectFrom("messages")
+      .select([
+        "topic",
+        "state",
+        (eb) => eb.fn.countAll().as("n"),
+        (eb) => eb.fn.max("attempts").as("max_attempts"),
+        (eb) => eb.fn.max("lease_expiries").as("max_lease_expiries"),
+      ])
+      .groupBy(["topic", "state"])
+      .execute();
+    const open = await database.db
+      .selectFrom("messages")
+      .select(["id", "state", "attempts", "lease_expiries", "lease_expires_at", "run_at", "last_error"])
+      .where("topic", "=", topic)
+      .where("state", "<>", "done")
+      .orderBy("id")
+      .limit(200)
+      .execute();
+    const lines = open.map(
+      (m) =>
+        `  #${m.id} ${m.state} attempts=${m.attempts} lease_expiries=${m.lease_expiries} ` +
+        (m.lease_expires_at === null
+          ? `due_in_ms=${Number(m.run_at) - now}`
+          : `lease_left_ms=${Number(m.lease_expires_at) - now}`) +
+        (m.last_error ? ` last_error=${JSON.stringify(m.last_error.slice(0, 120))}` : ""),
+    );
+    return [
+      `job: ${JSON.stringify(job)}`,
+      `job waits on ${Number(waiting.n)} messages`,
+      ...counts.map((c) => `messages ${JSON.stringify(c)}`),
+      `${topic}, not done:`,
+      ...lines,
+    ].join("\n");
+  } catch (err) {
+    return `(diagnostics failed: ${(err as Error).message})`;
+  } finally {
+    await database.close();
+  }
+}
+
+/**
+ * Waits for job `jobId` to be done, as a client would (`GET` its report),
+ * noting every second the message counts per state. On timeout, throws with
+ * the queue's state (see queueDiagnostics), that timeline and `output` (a
+ * spawned runner's log), so a stall in CI says where it stood.
+ */
+export async function waitForJobDone(
+  api: (request: InjectOptions) => Promise<LightMyRequestResponse>,
+  options: { url: string; jobId: number; topic: string; timeoutMs: number; output?: () => string },
+): Promise<Record<string, unknown>> {
+  const { url, jobId, topic, timeoutMs, output } = options;
+  const timeline: string[] = [];
+  const began = Date.now();
+  const probe = openDatabase(parseDatabaseUrl(url));
+  try {
+    for (;;) {
+      const response = await api({ method: "GET", url: `/api/internal/labels/reanalysis/${jobId}` });
+      const job = response.statusCode === 200 ? (response.json() as Record<string, unknown>) : undefined;
+      if (job?.status === "done") return job;
+      const elapsed = Date.now() - began;
+      if (timeline.length < elapsed / 1_000) {
+        const counts = await messageCounts(probe).catch((err: Error) => err.message);
+        timeline.push(
+          `  ${elapsed} ms: ${job ? `job ${job.status} done=${job.done}` : `GET ${response.statusCode}`}, messages ${JSON.stringify(counts)}`,
+        );
+      }
+      if (elapsed > timeoutMs) {
+        throw new Error(
+          [
+            `job ${jobId} not done after ${timeoutMs} ms`,
+            await queueDiagnostics(url, jobId, topic),
+            "timeline:",
+            ...timeline,
+            ...(output ? ["runner output (last 4,000 characters):", output().slice(-4_000)] : []),
+          ].join("\n"),
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await probe.close();
+  }
 }
 
 /** Items whose number of analysis runs is not exactly `expected`. */
