@@ -6,8 +6,10 @@ const BROWSER = "test/browser/**/*.test.ts";
 export default defineConfig({
   test: {
     globalSetup: ["test/global-setup.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Ceilings for a hang, not speed limits: on a loaded 2-core machine (a load of 10 and more)
+    // a test that takes seconds idle can take a minute.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     projects: [
       {
         extends: true,
@@ -25,8 +27,8 @@ export default defineConfig({
           name: "browser",
           include: [BROWSER],
           sequence: { groupOrder: 0 },
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
         },
       },
       {
@@ -38,7 +40,7 @@ export default defineConfig({
           include: [FAULTS],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
-          testTimeout: 120_000,
+          testTimeout: 240_000,
         },
       },
     ],

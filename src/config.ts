@@ -82,6 +82,12 @@ const schema = z
       DEFAULT_HTTP_LIMITS.maxConnectionsPerAddress,
     ),
     RELABEL_ALLOWED_HOSTS: hostList,
+    RELABEL_METRICS_TOKEN: tokenList,
+    RELABEL_METRICS_AUTH: z.enum(["open", "token"]).optional(),
+    RELABEL_COMMIT: z
+      .string()
+      .regex(/^[\w.+-]{1,64}$/, "must be a commit id or tag: 1–64 letters, digits, '.', '_', '+' or '-'")
+      .optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .transform((env, ctx) => {
@@ -101,6 +107,16 @@ const schema = z
       });
       return z.NEVER;
     }
+    // A token set but the endpoint declared open is a contradiction, not a choice to guess.
+    if (env.RELABEL_METRICS_AUTH === "open" && env.RELABEL_METRICS_TOKEN.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["RELABEL_METRICS_AUTH"],
+        message: "is 'open' but RELABEL_METRICS_TOKEN is set: unset one of them",
+      });
+      return z.NEVER;
+    }
+    const metricsAuth = env.RELABEL_METRICS_AUTH ?? (env.RELABEL_METRICS_TOKEN.length > 0 ? "token" : "open");
     return {
       database,
       port: env.PORT,
@@ -122,6 +138,9 @@ const schema = z
         maxConnectionsPerAddress: env.RELABEL_MAX_CONNECTIONS_PER_ADDRESS,
       },
       allowedHosts: env.RELABEL_ALLOWED_HOSTS,
+      /** Who may read /metrics besides admin tokens; undefined: anyone (it is open). */
+      metricsTokens: metricsAuth === "token" ? env.RELABEL_METRICS_TOKEN : undefined,
+      commit: env.RELABEL_COMMIT,
       logLevel: env.LOG_LEVEL,
     };
   });

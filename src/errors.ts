@@ -37,6 +37,11 @@ export const ERRORS = {
   conversation_not_found: { status: 404, message: "No conversation with this fs_id." },
   note_not_found: { status: 404, message: "No note with this note_id." },
   note_version_not_found: { status: 404, message: "This note has no such version." },
+  label_not_found: {
+    status: 404,
+    message:
+      "No such label: neither the current taxonomy nor any item has it, or a label under it (GET /api/labels/stats lists the labels items carry).",
+  },
   no_manual_decision: { status: 404, message: "No manual decision on this label for this item." },
   job_not_found: { status: 404, message: "No reanalysis job with this id." },
   model_not_found: {
@@ -77,6 +82,11 @@ export const ERRORS = {
     message: "As many taxonomy previews as this server takes are running; retry in a few seconds.",
   },
   body_too_large: { status: 413, message: "The body is larger than the limit of 1 MiB." },
+  item_too_large: {
+    status: 413,
+    message:
+      "An item (a conversation, or a note version) is at most 4 MiB as compact JSON, through the API and in an import file alike.",
+  },
   uri_too_long: { status: 414, message: "The URL or one of its path parameters is too long." },
   unsupported_media_type: { status: 415, message: "Send the body as application/json." },
   rate_limited: { status: 429, message: "Too many requests; slow down." },

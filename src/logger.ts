@@ -1,13 +1,16 @@
-import { type Logger, pino } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 
 export type { Logger };
 
 /**
  * JSON logs on stderr (stdout is for a command's result). Credentials are
  * redacted wherever they might appear; message and note text are never logged
- * in the first place.
+ * in the first place. `destination` is for tests, which read the lines.
  */
-export function createLogger(level: string): Logger {
+export function createLogger(
+  level: string,
+  destination: DestinationStream = pino.destination({ fd: 2, sync: false }),
+): Logger {
   return pino(
     {
       level,
@@ -16,6 +19,6 @@ export function createLogger(level: string): Logger {
         censor: "[redacted]",
       },
     },
-    pino.destination({ fd: 2, sync: false }),
+    destination,
   );
 }

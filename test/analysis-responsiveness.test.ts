@@ -43,18 +43,22 @@ describe("analysis and the event loop", () => {
     expect(started.statusCode).toBe(202);
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
+    const ticking = performance.now();
     let remaining = 1;
     while (remaining > 0) {
       const tick = await t.api({ method: "POST", url: "/api/tick/runners?max_messages=10000&max_ms=20000" });
       remaining = tick.json().remaining;
     }
     delay.disable();
+    const tickingMs = performance.now() - ticking;
     const job = (
       await t.api({ method: "GET", url: `/api/internal/labels/reanalysis/${started.json().id}` })
     ).json();
     expect(job).toMatchObject({ status: "done", done: 4_008, failed: 0 });
     // Measured on the 2-core machine: 30–75 ms idle, 260 ms at a load of 10 (stress-ng and
     // parallel tests); before, a whole batch's analysis and commit stalled it 985 ms at that load.
-    expect(delay.max / 1e6).toBeLessThan(500);
+    // A stall is bounded relative to the whole run, so a slower machine moves both: a batch of
+    // 2,000 small items (a third of the run) analyzed in one go would exceed a sixth of it.
+    expect(delay.max / 1e6).toBeLessThan(tickingMs / 6);
   });
 });

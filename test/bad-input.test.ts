@@ -357,8 +357,8 @@ describe.each(BACKENDS)("bad input on %s", (backend) => {
   });
 
   describe("size and media type", () => {
-    it("answers bodies over 1 MiB with 413 body_too_large", async () => {
-      const big = "x".repeat(1024 * 1024);
+    it("answers items over 4 MiB with 413 item_too_large (the limit an import applies too)", async () => {
+      const big = "x".repeat(4 * 1024 * 1024);
       await expectNothingWritten(async () => {
         for (const id of ["new", "keep"]) {
           const conv = await t.api({
@@ -366,24 +366,33 @@ describe.each(BACKENDS)("bad input on %s", (backend) => {
             url: `/api/conversations/${id}`,
             payload: { subject: big },
           });
-          expectError(conv, 413, "body_too_large");
+          expectError(conv, 413, "item_too_large");
           const note = await t.api({
             method: "POST",
             url: `/api/notes/${id}/versions`,
             payload: { text: big },
           });
-          expectError(note, 413, "body_too_large");
+          expectError(note, 413, "item_too_large");
           // Exactly one byte over the limit.
-          const payload = `{"text":"${"x".repeat(1024 * 1024 - 10)}"}`;
-          expect(Buffer.byteLength(payload)).toBe(1024 * 1024 + 1);
+          const payload = `{"text":"${"x".repeat(4 * 1024 * 1024 - 10)}"}`;
+          expect(Buffer.byteLength(payload)).toBe(4 * 1024 * 1024 + 1);
           expectError(
             await t.api({ method: "POST", url: `/api/notes/${id}/versions`, ...json(payload) }),
             413,
-            "body_too_large",
+            "item_too_large",
           );
         }
       });
       await expectAbsent();
+    });
+
+    it("answers other bodies over 1 MiB with 413 body_too_large", async () => {
+      const res = await t.api({
+        method: "PUT",
+        url: "/api/taxonomy",
+        payload: { labels: [{ name: "a", description: "x".repeat(1024 * 1024) }] },
+      });
+      expectError(res, 413, "body_too_large");
     });
 
     it("answers other media types with a 4xx (415 where Fastify has no parser)", async () => {

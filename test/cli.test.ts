@@ -69,7 +69,9 @@ describe("relabel serve on an empty folder", () => {
       const names = (taxonomy.labels as { name: string }[]).map((l) => l.name).sort();
       expect(names.length).toBeGreaterThanOrEqual(15);
       let seen: string[] = [];
-      for (let i = 0; i < 100 && seen.length < names.length; i++) {
+      // Until the sample is labeled (the server's runners work through it), as long as that takes.
+      const deadline = Date.now() + 60_000;
+      while (seen.length < names.length && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
         const stats = (await (await fetch(`${served.baseUrl}/api/labels/stats`, { headers })).json()) as {
           labels: { name: string }[];

@@ -37,14 +37,22 @@ function heavyExamples(): Example[] {
 }
 const HEAVY = { examples: heavyExamples(), folds: 10 };
 
-/** Under the issue's 100 ms with room for a loaded CI machine; blocked, it is the evaluation's seconds. */
-const HEALTHZ_BOUND_MS = 500;
-
-// The same job inline, to compare with the thread's report (seeded: a cross-validation is deterministic).
+// The same job inline, to compare with the thread's report (seeded: a cross-validation is deterministic),
+// and how long it takes on this machine at this load: what a caller waits if nothing stops it.
 let inlineHeavy: EvalReport;
+let inlineHeavyMs: number;
 beforeAll(() => {
+  const started = performance.now();
   inlineHeavy = runJob({ kind: "cross_validation", ...HEAVY });
+  inlineHeavyMs = performance.now() - started;
 });
+
+/**
+ * "Promptly" is measured against the heavy evaluation itself, so a loaded machine moves both:
+ * what waits for a thread that is stopped (or for an event loop it does not block) takes a
+ * small part of the seconds that waiting for the evaluation would take.
+ */
+const promptly = () => inlineHeavyMs / 2;
 
 // A cross-validation reads nothing from the database, so one backend is
 // enough here; the modes that read it run on both below.
@@ -58,9 +66,12 @@ describe("evaluation off the event loop", () => {
         headers: { authorization: `Bearer ${TEST_TOKEN}`, "content-type": "application/json" },
         body: JSON.stringify(HEAVY),
       }).then(async (res) => ({ status: res.status, body: await res.json() }));
+      const started = performance.now();
+      let evaluationMs = 0;
       let done = false;
       void evaluation.finally(() => {
         done = true;
+        evaluationMs = performance.now() - started;
       });
       // Probe the whole time the evaluation runs. The probes share this
       // process's event loop with the server, so a blocked loop delays the
@@ -79,7 +90,9 @@ describe("evaluation off the event loop", () => {
       }
       const { status, body } = await evaluation;
       expect(status, JSON.stringify(body)).toBe(200);
-      expect(Math.max(...waits)).toBeLessThan(HEALTHZ_BOUND_MS);
+      // Blocked, one probe would wait for (nearly) the whole evaluation. Measured against it, so
+      // a loaded machine, which slows both, does not fail it (an idle one answers in ms).
+      expect(Math.max(...waits)).toBeLessThan(evaluationMs / 4);
       // The evaluation ran long enough for many probes: they measured something.
       expect(waits.length).toBeGreaterThan(10);
       expect(body).toEqual({ ...inlineHeavy, mode: "cross_validation" });
@@ -140,7 +153,7 @@ describe("evaluation limits", () => {
     await threads.close();
     expect(await running).toBe("evaluation_unavailable");
     expect(await waiting).toBe("evaluation_unavailable");
-    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(performance.now() - started).toBeLessThan(promptly());
     expect(await code(threads.evaluate(job))).toBe("evaluation_unavailable");
   });
 
@@ -152,7 +165,9 @@ describe("evaluation limits", () => {
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe("evaluation_too_long");
     expect((err as AppError).message).toMatch(/took longer than 300 ms and was stopped/);
-    expect(performance.now() - started).toBeLessThan(2_000);
+    const stoppedMs = performance.now() - started;
+    expect(stoppedMs).toBeGreaterThanOrEqual(295);
+    expect(stoppedMs).toBeLessThan(Math.max(promptly(), 300 + 1_000));
     expect(await code(threads.evaluate(job))).toBe("evaluation_too_long");
     await threads.close();
   });
@@ -190,7 +205,7 @@ describe("evaluation limits", () => {
       const started = performance.now();
       const res = await post({ examples: TRAIN, folds: 2 });
       expect(res.status).toBe(200);
-      expect(performance.now() - started).toBeLessThan(2_500);
+      expect(performance.now() - started).toBeLessThan(promptly());
     } finally {
       await t.cleanup();
     }
@@ -200,15 +215,17 @@ describe("evaluation limits", () => {
     const t = await freshApp("sqlite");
     try {
       const post = () => t.api({ method: "POST", url: "/api/internal/labels/evaluate", payload: HEAVY });
-      // One runs, four wait: the sixth is refused at once.
-      const accepted = Array.from({ length: 5 }, post);
-      await sleep(500); // their bodies parsed and their places taken
-      const refused = await post();
+      // One runs, four wait: of six at once, whichever comes last is refused at once (no sleep
+      // to guess when the others have their places: on a loaded machine that takes its time).
+      const posted = Array.from({ length: 6 }, post);
+      const first = await Promise.race(posted.map((res, i) => res.then((r) => ({ r, i }))));
+      const refused = first.r;
       expect(refused.statusCode).toBe(503);
       expect(refused.json().error).toMatchObject({
         code: "evaluation_unavailable",
         message: expect.stringMatching(/retry/),
       });
+      const accepted = posted.filter((_, i) => i !== first.i);
       // Closing the server stops them all: 503, not a wait of 5 × 4 s.
       await t.app.close();
       for (const res of await Promise.all(accepted)) {

@@ -207,7 +207,9 @@ describe.each(BACKENDS)("labeling on %s", (backend) => {
     await putConversation("c7", `${"a".repeat(50_000)}!`);
     const started = Date.now();
     expect(await tick()).toMatchObject({ succeeded: 1 });
-    expect(Date.now() - started).toBeLessThan(3_000);
+    // A backtracking engine would need about 2^50,000 steps: any bound tells the two apart, so it
+    // is generous for a loaded machine. How fast the analysis is, is bench/'s business.
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it("erases labels and runs with the item", async () => {

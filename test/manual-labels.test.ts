@@ -192,11 +192,13 @@ describe.each(BACKENDS)("manual labels, history and queries on %s", (backend) =>
     const filtered = (
       await t.api({
         method: "GET",
-        url: "/api/labels/billing%2Frefund/items?type=conversation&updated_from=2026-01-02&updated_until=2026-01-03",
+        url: "/api/labels/billing%2Frefund/items?type=conversations&updated_from=2026-01-02&updated_until=2026-01-03",
       })
     ).json();
     expect(filtered.items.map((i: { id: string }) => i.id)).toEqual(["q1", "q2"]);
     const stats = (await t.api({ method: "GET", url: "/api/labels/stats" })).json();
-    expect(stats.labels).toEqual([{ name: "billing/refund", conversations: 5, notes: 1, manual: 0 }]);
+    expect(stats.labels).toEqual([
+      { name: "billing/refund", conversations: 5, notes: 1, manual: 0, retired: false },
+    ]);
   });
 });

@@ -8,7 +8,6 @@ import { trainModel } from "../src/models/training.js";
 import { freshApp, INGEST_TOKEN, type TestApp } from "./helpers/app.js";
 import { runCli } from "./helpers/cli.js";
 import { BACKENDS } from "./helpers/db.js";
-import { sleep } from "./helpers/processes.js";
 
 /**
  * The model routes a web page needs, over the public API only: versions,
@@ -301,11 +300,14 @@ describe("a version's evaluation shares the evaluation threads", () => {
       expect(first.statusCode, first.body).toBe(200);
 
       const heavy = { examples: heavyExamples(), folds: 10 };
-      // One runs, four wait: the queue is full.
-      const accepted = Array.from({ length: 5 }, () =>
+      // One runs, four wait: the queue is full. Of six at once, whichever comes last is refused,
+      // which says the other five have their places (no sleep to guess when, on a loaded machine).
+      const posted = Array.from({ length: 6 }, () =>
         t.api({ method: "POST", url: "/api/internal/labels/evaluate", payload: heavy }),
       );
-      await sleep(500);
+      const full = await Promise.race(posted.map((res, i) => res.then((r) => ({ r, i }))));
+      expect(full.r.statusCode, full.r.body).toBe(503);
+      const accepted = posted.filter((_, i) => i !== full.i);
       // Nothing changed: the same answer, without a thread.
       const again = await get();
       expect(again.statusCode, again.body).toBe(200);

@@ -119,6 +119,7 @@ describe.each(BACKENDS)("overview, trend and job items on %s", (backend) => {
             name,
             items: (e.conversations?.total ?? 0) + (e.notes?.total ?? 0),
             ...e,
+            retired: false,
           })),
         ),
       );
@@ -311,7 +312,7 @@ describe.each(BACKENDS)("overview, trend and job items on %s", (backend) => {
         "labels=",
         "labels=billing/refund&from=2026-01-12&until=2026-01-10",
         "labels=billing/refund&bucket=month",
-        "labels=billing/refund&type=conversation",
+        "labels=billing/refund&type=both", // both is what leaving type out means
         "labels=billing/refund&form=2026-01-01",
         "labels=billing/refund&labels=shipping",
         `labels=${Array.from({ length: 51 }, (_, i) => `l${i}`).join(",")}`,

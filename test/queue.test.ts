@@ -70,16 +70,22 @@ describe.each(BACKENDS)("queue on %s", (backend) => {
 
   it("backs off, dead-letters after max attempts, and redrives", async () => {
     const { id } = await send("bad", { reject: true });
-    let report = await tick(t.runtime);
+    // One message per tick (max_messages), so a tick slowed by a busy machine cannot outlast
+    // the 10-20 ms backoff and retry the message within itself: each tick is one attempt.
+    const before = Date.now();
+    let report = await tick(t.runtime, { maxMessages: 1 });
     expect(report).toMatchObject({ processed: 1, failed: 1, dead_lettered: 0, remaining: 1 });
-    expect(await stateOf(id)).toMatchObject({
+    const backingOff = await stateOf(id);
+    expect(backingOff).toMatchObject({
       state: "pending",
       attempts: 1,
       last_error: "rejected by handler",
     });
+    // Backed off: due at least half the first backoff (baseMs 20) after the failure.
+    expect(Number(backingOff.run_at)).toBeGreaterThanOrEqual(before + 10);
     for (let i = 0; i < 20 && report.remaining > 0; i++) {
       await sleep(50);
-      report = await tick(t.runtime);
+      report = await tick(t.runtime, { maxMessages: 1 });
     }
     expect(await stateOf(id)).toMatchObject({ state: "failed", attempts: 3 });
     expect(report).toMatchObject({ remaining: 0, next_due_in_ms: null });

@@ -60,7 +60,8 @@ describe.each(BACKENDS)("runners on %s", (backend) => {
   }
 
   it("wakes an idle runner on publish, long before its poll interval", async () => {
-    const pool = new RunnerPool(t.runtime, { concurrency: 2, pollMs: 60_000 });
+    const POLL_MS = 60_000;
+    const pool = new RunnerPool(t.runtime, { concurrency: 2, pollMs: POLL_MS });
     pool.start();
     try {
       await sleep(100); // both loops are idle now
@@ -71,9 +72,11 @@ describe.each(BACKENDS)("runners on %s", (backend) => {
       await waitFor(
         "the message to be done",
         async () => ((await count("done")) === 1 ? true : undefined),
-        5_000,
+        POLL_MS / 3,
       );
-      expect(Date.now() - started).toBeLessThan(2_000);
+      // Woken, not polled: well inside the poll interval, with room for a loaded machine
+      // (how fast a wake-up is, is bench/wakeup-latency.ts's business).
+      expect(Date.now() - started).toBeLessThan(POLL_MS / 4);
     } finally {
       await pool.stop();
     }
@@ -101,7 +104,7 @@ describe.each(BACKENDS)("runners on %s", (backend) => {
     expect(Number(byProcess.a)).toBe(1);
   }, 90_000);
 
-  it("recovers a SIGKILLed worker's batch within the lease plus 2 s", async () => {
+  it("takes a SIGKILLed worker's batch back once its lease ends, and runs it once", async () => {
     await seed("slow", 5);
     const leaseMs = 1_500;
     const victim = spawnNode([SLOW_WORKER, t.url, String(leaseMs), "60000"]);
@@ -110,12 +113,29 @@ describe.each(BACKENDS)("runners on %s", (backend) => {
       victim.output().includes("claimed") ? true : undefined,
     );
     victim.child.kill("SIGKILL");
-    const killedAt = Date.now();
     await victim.exited;
+    const held = await t.database.db
+      .selectFrom("messages")
+      .select("lease_expires_at")
+      .where("state", "=", "running")
+      .execute();
+    expect(held).toHaveLength(5);
+    const leaseEnds = Math.max(...held.map((m) => Number(m.lease_expires_at)));
     const rescuer = spawnNode([SLOW_WORKER, t.url, String(leaseMs), "0"]);
     children.push(rescuer.child);
-    await waitFor("the rescue", async () => ((await count("done")) === 5 ? true : undefined), 15_000);
-    expect(Date.now() - killedAt).toBeLessThan(leaseMs + 2_000);
+    await waitFor("the rescuer to start", async () =>
+      rescuer.output().includes("ready") ? true : undefined,
+    );
+    const readyAt = Date.now();
+    await waitFor("the rescuer to claim", async () =>
+      rescuer.output().includes("claimed") ? true : undefined,
+    );
+    const claimedAt = Date.now();
+    // Not before the lease ended; then within what the code promises (housekeeping every
+    // quarter lease, an idle runner's 100 ms poll), with room for a loaded machine.
+    expect(claimedAt).toBeGreaterThanOrEqual(leaseEnds);
+    expect(claimedAt - Math.max(leaseEnds, readyAt)).toBeLessThan(leaseMs / 4 + 100 + 3_000);
+    await waitFor("the rescue", async () => ((await count("done")) === 5 ? true : undefined), 20_000);
     const effects = await effectCounts();
     expect(effects.map((e) => Number(e.n))).toEqual([1, 1, 1, 1, 1]);
   });
@@ -153,7 +173,8 @@ describe.each(BACKENDS)("runners on %s", (backend) => {
     await transaction(t.database, (trx) =>
       publish(trx, t.runtime, { topic: "conversation_note_analysis", key: { conversation_fs_id: "c1" } }),
     );
-    await waitFor("the analysis", async () => ((await count("done")) === 1 ? true : undefined), 10_000);
+    // The worker process may still be starting (seconds on a loaded machine): it claims at start.
+    await waitFor("the analysis", async () => ((await count("done")) === 1 ? true : undefined), 25_000);
     worker.child.kill("SIGTERM");
     expect(await worker.exited).toBe(0);
     const { rows } = await sql<{ n: number }>`select count(*) as n from analysis_runs`.execute(t.database.db);

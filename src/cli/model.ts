@@ -6,6 +6,7 @@ import { type EvaluationReport, MAX_FOLDS, runEvaluation } from "../models/evalu
 import { activateVersion, listModels } from "../models/store.js";
 import { trainModel } from "../models/training.js";
 import { withDatabase } from "./open.js";
+import { printJson } from "./output.js";
 
 const pct = (x: number | undefined) => (x === undefined ? "-" : `${(x * 100).toFixed(1)} %`);
 
@@ -22,12 +23,14 @@ export function modelCommands(program: Command): void {
       "labelled examples: CSV (text + label|category|intent) or JSON [{text, labels|intents}]",
     )
     .option("--no-activate", "store the new version without making it the active one")
+    .option("--json", "print exactly one JSON document on stdout: the training report")
     .option("-d, --database-url <url>", "database (env DATABASE_URL)")
-    .action(async (opts: { data?: string; activate: boolean; databaseUrl?: string }) => {
+    .action(async (opts: { data?: string; activate: boolean; json?: boolean; databaseUrl?: string }) => {
       const file = opts.data ? { name: basename(opts.data), examples: readExamples(opts.data) } : undefined;
       const report = await withDatabase(opts.databaseUrl, (database) =>
         trainModel(database, { file, activate: opts.activate }),
       );
+      if (opts.json) return printJson(report);
       if (report.added_to_taxonomy.length > 0) {
         process.stdout.write(
           `taxonomy version ${report.taxonomy_version}: added ${report.added_to_taxonomy.length} labels from ${file?.name} (detect: model)\n`,
@@ -49,14 +52,11 @@ export function modelCommands(program: Command): void {
   model
     .command("list")
     .description("The model versions, newest first")
-    .option("--json", "as JSON")
+    .option("--json", "print exactly one JSON document on stdout: {models}, as GET /api/internal/models")
     .option("-d, --database-url <url>", "database (env DATABASE_URL)")
     .action(async (opts: { json?: boolean; databaseUrl?: string }) => {
       const models = await withDatabase(opts.databaseUrl, (database) => listModels(database.db));
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
-        return;
-      }
+      if (opts.json) return printJson({ models });
       if (models.length === 0) process.stdout.write("no models yet: relabel model train --data FILE\n");
       for (const m of models) {
         process.stdout.write(
@@ -70,11 +70,16 @@ export function modelCommands(program: Command): void {
     .command("activate")
     .description("Make VERSION the model new analyses use")
     .argument("<version>", "a version from `relabel model list`")
+    .option(
+      "--json",
+      "print exactly one JSON document on stdout: the model, as POST …/models/:version/activate",
+    )
     .option("-d, --database-url <url>", "database (env DATABASE_URL)")
-    .action(async (version: string, opts: { databaseUrl?: string }) => {
+    .action(async (version: string, opts: { json?: boolean; databaseUrl?: string }) => {
       const activated = await withDatabase(opts.databaseUrl, (database) =>
         activateVersion(database, versionNumber(version)),
       );
+      if (opts.json) return printJson(activated);
       process.stdout.write(
         `model version ${activated.version} is active. To re-label what exists: relabel reanalyze --dry-run first, then relabel reanalyze.\n`,
       );

@@ -8,7 +8,9 @@ import { publish } from "../pubsub/publish.js";
 import { drain } from "../runners/drain.js";
 import type { Runtime } from "../runners/runtime.js";
 import { TICK_DEFAULTS, tick } from "../runners/tick.js";
+import { INTERRUPTED, onInterrupt } from "./interrupt.js";
 import { openRuntime } from "./open.js";
+import { jsonOption, printJson, wholeNumber } from "./output.js";
 import { createProgress } from "./progress.js";
 
 /** Commands on the queue: they open the database directly, no server needed. */
@@ -39,61 +41,81 @@ function parseObject(text: string, option: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-const int = (value: string) => {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new AppError("validation_failed", `'${value}' is not a positive whole number`);
-  return n;
-};
-
-const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+const int = wholeNumber(1);
+const print = printJson;
 
 export function queueCommands(program: Command): void {
-  program
-    .command("publish")
-    .description("Publish a message, as POST /api/internal/pubsub/publish does")
-    .requiredOption("-t, --topic <topic>", "topic, e.g. conversation_note_analysis")
-    .requiredOption("-k, --key <json>", 'key object, e.g. \'{"conversation_fs_id":"c-1"}\'')
-    .option("--data <json>", "data object", "{}")
-    .option("-d, --database-url <url>", "database (env DATABASE_URL)")
-    .action(async (opts: { topic: string; key: string; data: string; databaseUrl?: string }) => {
-      const key = parseObject(opts.key, "--key");
-      const data = parseObject(opts.data, "--data");
-      await withRuntime(opts.databaseUrl, async (runtime) => {
-        print(
-          await transaction(runtime.database, (trx) =>
-            publish(trx, runtime, { topic: opts.topic, key, data }),
-          ),
+  // publish, tick and drain print JSON in any case (as the API answers); --json is accepted for uniformity.
+  jsonOption(
+    program
+      .command("publish")
+      .description("Publish a message, as POST /api/internal/pubsub/publish does")
+      .requiredOption("-t, --topic <topic>", "topic, e.g. conversation_note_analysis")
+      .requiredOption("-k, --key <json>", 'key object, e.g. \'{"conversation_fs_id":"c-1"}\'')
+      .option("--data <json>", "data object", "{}")
+      .option("-d, --database-url <url>", "database (env DATABASE_URL)"),
+  ).action(async (opts: { topic: string; key: string; data: string; databaseUrl?: string }) => {
+    const key = parseObject(opts.key, "--key");
+    const data = parseObject(opts.data, "--data");
+    await withRuntime(opts.databaseUrl, async (runtime) => {
+      print(
+        await transaction(runtime.database, (trx) => publish(trx, runtime, { topic: opts.topic, key, data })),
+      );
+    });
+  });
+
+  jsonOption(
+    program
+      .command("tick")
+      .description("Run one bounded pass of every runner, as POST /api/tick/runners does")
+      .option("--max-messages <n>", `messages at most (default ${TICK_DEFAULTS.maxMessages})`, int)
+      .option("--max-ms <n>", `time budget in ms (default ${TICK_DEFAULTS.maxMs})`, int)
+      .option("-d, --database-url <url>", "database (env DATABASE_URL)"),
+  ).action(async (opts: { maxMessages?: number; maxMs?: number; databaseUrl?: string }) => {
+    await withRuntime(opts.databaseUrl, async (runtime) => {
+      print(await tick(runtime, { maxMessages: opts.maxMessages, maxMs: opts.maxMs }));
+    });
+  });
+
+  jsonOption(
+    program
+      .command("drain")
+      .description(
+        "Tick until nothing remains (waiting out backoffs), with progress; Ctrl-C hands back what it holds",
+      )
+      .option("-d, --database-url <url>", "database (env DATABASE_URL)"),
+  ).action(async (opts: { databaseUrl?: string }) => {
+    await withRuntime(opts.databaseUrl, async (runtime) => {
+      let progress: ReturnType<typeof createProgress> | undefined;
+      let remaining = 0;
+      const interrupt = onInterrupt();
+      try {
+        const done = await drain(
+          runtime,
+          (report, processed, upcoming) => {
+            remaining = report.remaining;
+            // upcoming: what running fan-outs will still publish, so the total is known from the first tick.
+            progress ??= createProgress("drain", processed + report.remaining + upcoming, "messages");
+            progress.setTotal?.(processed + report.remaining + upcoming);
+            progress.update(processed, `${report.remaining} remaining`);
+          },
+          interrupt.signal,
         );
-      });
-    });
-
-  program
-    .command("tick")
-    .description("Run one bounded pass of every runner, as POST /api/tick/runners does")
-    .option("--max-messages <n>", `messages at most (default ${TICK_DEFAULTS.maxMessages})`, int)
-    .option("--max-ms <n>", `time budget in ms (default ${TICK_DEFAULTS.maxMs})`, int)
-    .option("-d, --database-url <url>", "database (env DATABASE_URL)")
-    .action(async (opts: { maxMessages?: number; maxMs?: number; databaseUrl?: string }) => {
-      await withRuntime(opts.databaseUrl, async (runtime) => {
-        print(await tick(runtime, { maxMessages: opts.maxMessages, maxMs: opts.maxMs }));
-      });
-    });
-
-  program
-    .command("drain")
-    .description("Tick until nothing remains (waiting out backoffs), with progress")
-    .option("-d, --database-url <url>", "database (env DATABASE_URL)")
-    .action(async (opts: { databaseUrl?: string }) => {
-      await withRuntime(opts.databaseUrl, async (runtime) => {
-        let progress: ReturnType<typeof createProgress> | undefined;
-        const done = await drain(runtime, (report, processed) => {
-          progress ??= createProgress("drain", processed + report.remaining, "messages");
-          progress.setTotal?.(processed + report.remaining);
-          progress.update(processed, `${report.remaining} remaining`);
-        });
         progress?.stop();
-        print({ processed: done, remaining: 0 });
-      });
+        const interrupted = interrupt.signal.aborted && remaining > 0;
+        // What a person reads first on Ctrl-C: what was done, and that the rest waits in the queue.
+        if (interrupted) {
+          process.stderr.write(
+            `interrupted: ${done} messages processed; ${remaining} left in the queue (any batch under way was handed back): ` +
+              "relabel drain, a tick or a running worker takes them\n",
+          );
+          process.exitCode = INTERRUPTED;
+        }
+        print({ processed: done, remaining, interrupted });
+      } finally {
+        interrupt.dispose();
+        progress?.stop();
+      }
     });
+  });
 }

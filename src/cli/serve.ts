@@ -4,7 +4,7 @@ import { ConfigError, isLoopback, loadConfig } from "../config.js";
 import { listenHostName } from "../http/host.js";
 import { buildServer } from "../http/server.js";
 import { createLogger } from "../logger.js";
-import { Metrics } from "../metrics.js";
+import { buildCommit, Metrics } from "../metrics.js";
 import { RunnerPool } from "../runners/worker.js";
 import { stopGracefully } from "./lifecycle.js";
 import { openRuntime } from "./open.js";
@@ -60,7 +60,10 @@ export function serveCommand(program: Command): void {
         } else if (opts.sample) {
           logger.warn("--sample ignored: the database already holds data");
         }
-        const metrics = new Metrics(runtime.database, () => runtime.topics.names());
+        const metrics = new Metrics(runtime.database, () => runtime.topics.names(), {
+          version: packageVersion(),
+          commit: buildCommit(config.commit),
+        });
         runtime.observe = (topic, report, seconds) => metrics.observeBatch(topic, report, seconds);
         const app = await buildServer({
           ...runtime,
@@ -74,6 +77,7 @@ export function serveCommand(program: Command): void {
           httpLimits: config.httpLimits,
           allowedHosts: config.allowedHosts,
           listenHost: config.host,
+          metricsTokens: config.metricsTokens,
         });
         if (source.kind === "file") {
           // The token itself goes only to a person at a terminal, never into logs.

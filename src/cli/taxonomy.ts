@@ -7,6 +7,7 @@ import { AppError } from "../errors.js";
 import { currentTaxonomy, saveTaxonomy } from "../labels/taxonomy-store.js";
 import { createLogger } from "../logger.js";
 import { openMigrated } from "./open.js";
+import { printJson } from "./output.js";
 
 /** JSON is YAML too, so one parser reads both; a syntax error names the line. */
 export function readTaxonomyFile(path: string): unknown {
@@ -34,14 +35,16 @@ export function taxonomyCommand(program: Command): void {
       "Replace the taxonomy with FILE (JSON or YAML); makes a new version, re-labels nothing by itself",
     )
     .argument("<file>", "taxonomy file: {labels: [...]}")
+    .option("--json", "print exactly one JSON document on stdout: the new taxonomy, as PUT /api/taxonomy")
     .option("-d, --database-url <url>", "database (env DATABASE_URL)")
-    .action(async (file: string, opts: { databaseUrl?: string }) => {
+    .action(async (file: string, opts: { json?: boolean; databaseUrl?: string }) => {
       const config = loadConfig(process.env, { DATABASE_URL: opts.databaseUrl });
       const input = readTaxonomyFile(file);
       const database = await openMigrated(config, createLogger(config.logLevel));
       try {
         const saved = await transaction(database, (trx) => saveTaxonomy(database, trx, input));
-        process.stdout.write(`taxonomy version ${saved.version}: ${saved.labels.length} labels\n`);
+        if (opts.json) printJson(saved);
+        else process.stdout.write(`taxonomy version ${saved.version}: ${saved.labels.length} labels\n`);
       } catch (err) {
         if (err instanceof AppError && err.code === "invalid_taxonomy") {
           throw new AppError(
@@ -58,14 +61,15 @@ export function taxonomyCommand(program: Command): void {
   taxonomy
     .command("show")
     .description("Print the current taxonomy")
-    .option("--json", "as JSON instead of YAML")
+    .option("--json", "print exactly one JSON document on stdout, as GET /api/taxonomy (instead of YAML)")
     .option("-d, --database-url <url>", "database (env DATABASE_URL)")
     .action(async (opts: { json?: boolean; databaseUrl?: string }) => {
       const config = loadConfig(process.env, { DATABASE_URL: opts.databaseUrl });
       const database = await openMigrated(config, createLogger(config.logLevel));
       try {
         const current = await currentTaxonomy(database.db);
-        process.stdout.write(opts.json ? `${JSON.stringify(current, null, 2)}\n` : toYaml(current));
+        if (opts.json) printJson(current);
+        else process.stdout.write(toYaml(current));
       } finally {
         await database.close();
       }

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import { type Database, type Executor, transaction } from "./database.js";
+import { searchPathSchemas } from "./postgres.js";
 
 /**
  * Numbered, append-only migrations in `migrations/`, one SQL file per dialect
@@ -53,9 +54,51 @@ async function appliedIds(trx: Executor): Promise<Set<number>> {
   return new Set(rows.map((r) => r.id));
 }
 
+/** SQLSTATEs of a CREATE SCHEMA IF NOT EXISTS that lost a race with another process's. */
+const SCHEMA_RACE = new Set(["42P06", "23505"]);
+
+/**
+ * PostgreSQL: a DATABASE_URL may choose a schema with
+ * `?options=-c search_path=<schema>`; a schema nobody has created leaves
+ * nowhere to create the tables in ("no schema has been selected to create
+ * in"). Creates the first schema the search_path names (other than `$user`)
+ * when none of them exists yet; says what to run when this user may not.
+ */
+export async function ensureSchema(database: Database): Promise<string | undefined> {
+  if (database.dialect !== "postgres") return undefined;
+  const { rows } = await sql<{ current: string | null; path: string }>`select current_schema() as current,
+    current_setting('search_path') as path`.execute(database.db);
+  const row = rows[0];
+  if (!row || row.current !== null) return undefined;
+  const schema = searchPathSchemas(row.path).find((name) => name !== "$user");
+  if (schema === undefined) {
+    throw new Error(
+      `PostgreSQL: search_path (${row.path}) names no schema to create relabel's tables in; ` +
+        "add one to DATABASE_URL, e.g. ?options=-c%20search_path%3Drelabel",
+    );
+  }
+  const statement = sql`create schema if not exists ${sql.id(schema)}`;
+  try {
+    await statement.execute(database.db);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === "string" && SCHEMA_RACE.has(code)) return schema;
+    if (code === "42501") {
+      const quoted = `"${schema.replaceAll('"', '""')}"`;
+      throw new Error(
+        `PostgreSQL: schema ${quoted} (from search_path) does not exist and this user may not create it; ` +
+          `have its owner run: CREATE SCHEMA ${quoted} AUTHORIZATION <the user in DATABASE_URL>`,
+      );
+    }
+    throw err;
+  }
+  return schema;
+}
+
 /** Applies the pending migrations; returns the ones this call applied. */
 export async function migrate(database: Database): Promise<Migration[]> {
   const migrations = loadMigrations(database.dialect);
+  await ensureSchema(database);
   const applied = await transaction(database, async (trx) => {
     await lock(database, trx);
     await sql`create table if not exists relabel_migrations (

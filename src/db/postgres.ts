@@ -47,6 +47,43 @@ export function openPostgres(url: string, logger?: Logger): Database {
   };
 }
 
+/**
+ * The schema names of a `search_path` setting, in order, as PostgreSQL reads
+ * them: comma-separated; a double-quoted name kept as written (`""` is a
+ * quote), an unquoted one folded to lower case. `$user` is left as it is.
+ */
+export function searchPathSchemas(setting: string): string[] {
+  const names: string[] = [];
+  let i = 0;
+  while (i < setting.length) {
+    while (setting[i] === " " || setting[i] === "\t") i++;
+    let name = "";
+    if (setting[i] === '"') {
+      i++;
+      while (i < setting.length) {
+        if (setting[i] === '"') {
+          if (setting[i + 1] !== '"') break;
+          i++;
+        }
+        name += setting[i];
+        i++;
+      }
+      i++; // the closing quote
+      while (i < setting.length && setting[i] !== ",") i++;
+    } else {
+      const end = setting.indexOf(",", i);
+      name = setting
+        .slice(i, end === -1 ? setting.length : end)
+        .trim()
+        .toLowerCase();
+      i = end === -1 ? setting.length : end;
+    }
+    if (name !== "") names.push(name);
+    i++; // the comma
+  }
+  return names;
+}
+
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
 }

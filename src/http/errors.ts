@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { databaseErrorCode } from "../db/errors.js";
 import { AppError, type ErrorCode, errorBody } from "../errors.js";
+import { unsupportedMediaType } from "./media-type.js";
 
 /** Fastify's own errors, mapped onto the catalog so every error body has one shape. */
 const FASTIFY_CODES: Record<string, { code: ErrorCode; message?: string }> = {
@@ -61,7 +62,9 @@ export function toAppError(err: unknown): AppError {
 }
 
 export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const appError = toAppError(err);
+  let appError = toAppError(err);
+  // Say what to send instead, for this route.
+  if (appError.code === "unsupported_media_type") appError = unsupportedMediaType(request);
   if (appError.code === "internal") request.log.error({ err }, "unhandled error");
   // A full disk or a lost database is the operator's to fix: say so, without a stack.
   else if (appError.status >= 500) request.log.warn({ err: (err as Error).message }, appError.message);

@@ -2,17 +2,19 @@ import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { z } from "zod";
 import type { Credentials } from "../auth/credentials.js";
-import { Metrics } from "../metrics.js";
+import { Metrics, metricsAccess } from "../metrics.js";
 import { AllowedHosts } from "./allowed-hosts.js";
 import { installAuth } from "./auth.js";
 import type { AppContext } from "./context.js";
 import { clientErrorHandler, installErrorHandling, sendError, toAppError } from "./errors.js";
 import { DEFAULT_HTTP_LIMITS, type HttpLimits, limitConnections, timeoutOptions } from "./http-limits.js";
 import { parseJsonBody } from "./json-body.js";
+import { documentTransform, openapiBase, routeTransform } from "./openapi.js";
 import { installRateLimits, type RateLimitOptions } from "./rate-limit.js";
-import { requestLogSerializer } from "./request-log.js";
+import { RequestLogController, requestLogSerializer } from "./request-log.js";
 import { conversationRoutes } from "./routes/conversations.js";
 import { healthRoutes } from "./routes/health.js";
 import { itemRoutes } from "./routes/items.js";
@@ -36,13 +38,6 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
  */
 const MAX_PARAM_LENGTH = 255 * 2;
 
-/** Only `/api` needs the token; the spec says so, overriding its document-wide bearer requirement. */
-const transform: typeof jsonSchemaTransform = (input) => {
-  const out = jsonSchemaTransform(input);
-  if (input.url === "/api" || input.url.startsWith("/api/")) return out;
-  return { ...out, schema: { ...out.schema, security: [] } };
-};
-
 export interface ServerOptions extends AppContext {
   credentials: Credentials;
   /** Absent: no limits. */
@@ -56,6 +51,8 @@ export interface ServerOptions extends AppContext {
   allowedHosts?: readonly string[];
   /** The HOST the server listens on: allowed for browser sessions too, unless a wildcard. */
   listenHost?: string;
+  /** Tokens that may read /metrics, besides admin tokens. Absent: /metrics is open. */
+  metricsTokens?: readonly string[];
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -65,6 +62,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       {},
       { serializers: { req: requestLogSerializer } },
     ) as FastifyBaseLogger,
+    logController: new RequestLogController(),
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Errors raised before routing (bad percent-encoding, over-long params) get the catalog shape too.
@@ -89,17 +87,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
   });
 
+  // The document's contract (operationIds, error responses, tags, servers) is added in openapi.ts.
   await app.register(swagger, {
-    openapi: {
-      info: {
-        title: "relabel",
-        description: "Label customer conversations and notes, and re-label them on demand.",
-        version: options.version ?? "0.0.0",
-      },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-      security: [{ bearer: [] }],
-    },
-    transform,
+    openapi: openapiBase(options.version ?? "0.0.0"),
+    transform: routeTransform,
+    transformObject: documentTransform,
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
@@ -120,7 +112,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   metrics.instrument(app);
   app.get(
     "/metrics",
-    { schema: { tags: ["health"], summary: "Prometheus metrics" } },
+    {
+      schema: {
+        tags: ["health"],
+        summary: "Prometheus metrics",
+        produces: ["text/plain"],
+        response: { 200: z.string().describe("The Prometheus text exposition format, version 0.0.4") },
+      },
+      onRequest: metricsAccess(options.credentials, limits, options.metricsTokens),
+    },
     async (_request, reply) =>
       reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );

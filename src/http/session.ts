@@ -72,12 +72,18 @@ export async function installSessions(
 
   r.get(
     "/console",
-    { schema: { tags: ["console"], summary: "Sign in a browser for the runbook's requests" } },
-    (_req, reply) =>
-      reply
-        .type("text/html; charset=utf-8")
-        .header("content-security-policy", CONSOLE_CSP)
-        .send(CONSOLE_PAGE),
+    {
+      schema: {
+        tags: ["console"],
+        summary: "Sign in a browser for the runbook's requests",
+        produces: ["text/html"],
+        response: { 200: z.string().describe("The sign-in page") },
+      },
+    },
+    async (_req, reply) => {
+      reply.type("text/html; charset=utf-8").header("content-security-policy", CONSOLE_CSP);
+      return CONSOLE_PAGE;
+    },
   );
 
   r.post(
@@ -87,6 +93,7 @@ export async function installSessions(
         tags: ["console"],
         summary: "Exchange the API token for a session cookie (same origin, relabel's own host only)",
         body: z.strictObject({ token: z.string().min(1).max(1_000) }),
+        response: { 204: z.null().describe("Signed in: the session cookie is set") },
       },
     },
     async (request, reply) => {
@@ -101,13 +108,19 @@ export async function installSessions(
       }
       const { id, expiresAt } = await store.create(principal, origin);
       setCookie(reply, cookieName(origin), id, new Date(expiresAt));
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
   r.delete(
     "/console/session",
-    { schema: { tags: ["console"], summary: "Sign out: the session ends for every relabel process" } },
+    {
+      schema: {
+        tags: ["console"],
+        summary: "Sign out: the session ends for every relabel process",
+        response: { 204: z.null().describe("Signed out (or was not signed in)") },
+      },
+    },
     async (request, reply) => {
       const presented = presentedCookie(request);
       if (presented !== undefined) {
@@ -117,7 +130,7 @@ export async function installSessions(
         await store.revoke(presented.id);
         setCookie(reply, presented.name, "", new Date(0));
       }
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 

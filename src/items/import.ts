@@ -4,11 +4,12 @@ import secureJson from "secure-json-parse";
 import { z } from "zod";
 import { enqueueAnalysis } from "../analysis/enqueue.js";
 import { type Database, type Executor, transaction } from "../db/database.js";
-import { AppError } from "../errors.js";
+import { AppError, type ErrorCode } from "../errors.js";
 import { PRIORITY, type Publisher } from "../pubsub/publish.js";
 import { idSchema } from "../validation.js";
 import { conversationInput, putConversation } from "./conversations.js";
 import { importNoteVersion, noteVersionInput } from "./notes.js";
+import { checkItemSize, itemTooLarge, MAX_ITEM_RAW_BYTES } from "./size.js";
 
 /** One NDJSON line: a conversation (the PUT body plus its fs_id) or a note version. */
 export const importLine = z.discriminatedUnion("type", [
@@ -31,6 +32,8 @@ export interface ImportCounts {
 
 export interface Rejection {
   line: number;
+  /** The catalog code the API answers the same problem with (`item_too_large`, `validation_failed`, …). */
+  code: ErrorCode;
   message: string;
 }
 
@@ -42,6 +45,12 @@ export interface ImportOptions {
 
 const BATCH_SIZE = 500;
 
+function codeOf(err: unknown): ErrorCode {
+  if (err instanceof z.ZodError) return "validation_failed";
+  if (err instanceof AppError) return err.code;
+  return "internal";
+}
+
 function describe(err: unknown): string {
   if (err instanceof z.ZodError) {
     return err.issues.map((i) => `${i.path.join(".") || "line"}: ${i.message}`).join("; ");
@@ -50,13 +59,30 @@ function describe(err: unknown): string {
   return (err as Error).message;
 }
 
+/** The line without the fields that say what and which it is: the item, as a PUT or POST body holds it. */
+function itemOf(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const {
+    type: _type,
+    fs_id: _fs,
+    note_id: _note,
+    version: _version,
+    ...item
+  } = value as Record<string, unknown>;
+  return item;
+}
+
 function parseLine(text: string): ImportLine {
+  // Past this it cannot be within the item limit: refused unparsed, as the API refuses such a body unread.
+  if (text.length > MAX_ITEM_RAW_BYTES) throw itemTooLarge();
   let value: unknown;
   try {
     value = secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" });
   } catch (err) {
     throw new AppError("invalid_json", `not valid JSON: ${(err as Error).message}`);
   }
+  // The limit the API applies to the same item, measured the same way (src/items/size.ts).
+  checkItemSize(itemOf(value), text.length);
   return importLine.parse(value);
 }
 
@@ -103,7 +129,7 @@ export async function importFile(
 
   const reject = (number: number, err: unknown) => {
     counts.rejected++;
-    options.onRejected?.({ line: number, message: describe(err) });
+    options.onRejected?.({ line: number, code: codeOf(err), message: describe(err) });
   };
   const record = (outcome: Outcome) => {
     if (outcome === "conversation") counts.conversations++;

@@ -7,7 +7,7 @@ import { AppError } from "../errors.js";
 import { currentTaxonomy } from "../labels/taxonomy-store.js";
 import { toIso } from "../time.js";
 import { idSchema, intParam, nameSchema } from "../validation.js";
-import { listQuerySchema, toListRange } from "./range.js";
+import { ITEM_TYPES, itemTypeQuery, listQuerySchema, toListRange } from "./range.js";
 import { fts5Query, MAX_SEARCH_LENGTH, pgQuery, searchWords } from "./search.js";
 
 /**
@@ -60,13 +60,6 @@ const SET_CAP = 20_000;
 export const COUNT_CAP = 100_000;
 const DEFAULT_TUNING: Tuning = { candidates: CANDIDATES, matchSets: true, plans: true, countCap: COUNT_CAP };
 
-const TYPE_ALIASES: Record<string, ItemKind[]> = {
-  conversations: ["conversation"],
-  conversation: ["conversation"],
-  notes: ["note"],
-  note: ["note"],
-};
-
 /** The filters of `GET /api/items` and `GET /api/items/export`. */
 export const itemFilterSchema = z.strictObject({
   labels: z
@@ -85,10 +78,7 @@ export const itemFilterSchema = z.strictObject({
     .describe(
       "items with a label from this source; with labels in mode all (any), those labels (one of them) must come from it",
     ),
-  type: z
-    .enum(["conversations", "notes", "conversation", "note"])
-    .optional()
-    .describe("conversations or notes; both when absent (the singular is accepted too)"),
+  type: itemTypeQuery,
   updated_from: listQuerySchema.shape.updated_from,
   updated_until: listQuerySchema.shape.updated_until,
   q: z
@@ -232,7 +222,7 @@ export async function toItemFilter(ex: Executor, query: ItemFilterQuery): Promis
     }
   }
   const filter: ItemFilter = {
-    kinds: query.type === undefined ? [...ITEM_KINDS] : (TYPE_ALIASES[query.type] ?? [...ITEM_KINDS]),
+    kinds: query.type === undefined ? [...ITEM_KINDS] : [ITEM_TYPES[query.type]],
     labels,
     mode: query.label_mode,
     source: query.source,

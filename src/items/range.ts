@@ -4,6 +4,31 @@ import { parseTimestamp } from "../time.js";
 import { intParam } from "../validation.js";
 import { decodeCursor, type Position } from "./cursor.js";
 
+/**
+ * How every route, and the CLI, spells the kinds of item a request is about:
+ * plural, as the runbook's reanalysis does (`type=conversations|notes`). The
+ * singular is accepted too, as an alias. Responses keep describing one item
+ * by its own kind, in the singular (`{"type": "conversation", "id": …}`).
+ */
+export const ITEM_TYPES = {
+  conversations: "conversation",
+  notes: "note",
+  conversation: "conversation",
+  note: "note",
+} as const;
+export type ItemTypeName = keyof typeof ITEM_TYPES;
+
+/** `type` of a filter: one kind, or both when absent. */
+export const itemTypeQuery = z
+  .enum(Object.keys(ITEM_TYPES) as [ItemTypeName, ...ItemTypeName[]])
+  .optional()
+  .describe("conversations or notes; both when absent (the singular conversation, note is accepted too)");
+
+/** The kind a `type` value names (undefined: both). */
+export function itemTypeOf(name: ItemTypeName | undefined): "conversation" | "note" | undefined {
+  return name === undefined ? undefined : ITEM_TYPES[name];
+}
+
 /** Query of a list: a time range over last activity, a cursor and a page size. */
 export const listQuerySchema = z.strictObject({
   updated_from: z

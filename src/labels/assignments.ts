@@ -5,6 +5,7 @@ import type { Executor } from "../db/database.js";
 import { type LabelSource, readJson } from "../db/schema.js";
 import { pauseAt } from "../runners/pause-points.js";
 import { toIso } from "../time.js";
+import { currentLabelNames } from "./queries.js";
 
 export type ItemType = "conversation" | "note";
 
@@ -28,6 +29,11 @@ export const labelOutput = z.object({
   taxonomy_version: z.number().nullable(),
   model_version: z.number().nullable().describe("the model that applied it (source model), else null"),
   analyzed_at: z.string(),
+  retired: z
+    .boolean()
+    .describe(
+      "the current taxonomy no longer has this label: no analysis adds it again, and a person can remove it",
+    ),
 });
 
 /** A current label of an item, as the API shows it. */
@@ -39,6 +45,8 @@ export interface Label {
   taxonomy_version: number | null;
   model_version: number | null;
   analyzed_at: string;
+  /** The current taxonomy no longer has it. */
+  retired: boolean;
 }
 
 /** The current labels of many items of one type: one query per chunk of ids, never one per item. */
@@ -48,6 +56,7 @@ export async function labelsOf(
   ids: string[],
 ): Promise<Map<string, Label[]>> {
   const result = new Map<string, Label[]>(ids.map((id) => [id, []]));
+  let current: Set<string> | undefined;
   for (const part of chunks([...new Set(ids)])) {
     const rows = await ex
       .selectFrom("label_assignments")
@@ -57,6 +66,8 @@ export async function labelsOf(
       .orderBy("item_id")
       .orderBy("label")
       .execute();
+    // Read the taxonomy once, and only when some item carries a label.
+    if (rows.length > 0) current ??= await currentLabelNames(ex);
     for (const r of rows) {
       result.get(r.item_id)?.push({
         name: r.label,
@@ -66,6 +77,7 @@ export async function labelsOf(
         taxonomy_version: r.taxonomy_version,
         model_version: r.model_version ?? null,
         analyzed_at: toIso(r.analyzed_at),
+        retired: !current?.has(r.label),
       });
     }
   }

@@ -42,7 +42,10 @@ async function lockItem(
   return latest;
 }
 
-/** The label must exist in the current taxonomy: a typo must not become a label nobody can query. */
+/**
+ * The label must exist in the current taxonomy: a typo must not become a label nobody can query,
+ * nor a removal decision about a label nothing has.
+ */
 async function assertKnownLabel(ex: Executor, itemType: ItemType, name: string): Promise<number> {
   const taxonomy = await currentTaxonomy(ex);
   const label = taxonomy.labels.find((l) => l.name === name);
@@ -124,7 +127,16 @@ export async function removeManualLabel(
   now = Date.now(),
 ): Promise<void> {
   await lockItem(trx, dialect, itemType, id);
-  await assertKnownLabel(trx, itemType, name);
+  // A label the item carries can always go, even one the current taxonomy dropped (or no longer
+  // applies to this kind): a taxonomy change re-labels nothing, so only a person can remove it.
+  const carried = await trx
+    .selectFrom("label_assignments")
+    .select("label")
+    .where("item_type", "=", itemType)
+    .where("item_id", "=", id)
+    .where("label", "=", name)
+    .executeTakeFirst();
+  if (!carried) await assertKnownLabel(trx, itemType, name);
   await decide(trx, itemType, id, name, "remove", now);
   await trx
     .deleteFrom("label_assignments")

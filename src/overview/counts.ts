@@ -1,6 +1,7 @@
 import { SqliteAdapter, sql } from "kysely";
 import type { Executor } from "../db/database.js";
 import type { LabelSource } from "../db/schema.js";
+import { currentLabelNames } from "../labels/queries.js";
 
 /** Items of one kind: how many, how many carry at least one label, how many none. */
 export interface ItemTotals {
@@ -23,6 +24,8 @@ export interface LabelDistribution {
   items: number;
   conversations: SourceCounts & { total: number };
   notes: SourceCounts & { total: number };
+  /** Items carry it, but the current taxonomy no longer has it. */
+  retired: boolean;
 }
 
 const SOURCES: LabelSource[] = ["rule", "model", "llm", "manual"];
@@ -100,11 +103,18 @@ export async function labelDistribution(ex: Executor): Promise<LabelDistribution
       sum(case when source = 'manual' then 1 else 0 end) as manual
     from label_assignments
     group by label, item_type`.execute(ex);
+  const current = await currentLabelNames(ex);
   const byLabel = new Map<string, LabelDistribution>();
   for (const r of grouped) {
     let entry = byLabel.get(r.label);
     if (!entry) {
-      entry = { name: r.label, items: 0, conversations: noSources(), notes: noSources() };
+      entry = {
+        name: r.label,
+        items: 0,
+        conversations: noSources(),
+        notes: noSources(),
+        retired: !current.has(r.label),
+      };
       byLabel.set(r.label, entry);
     }
     const kind = r.item_type === "conversation" ? entry.conversations : entry.notes;

@@ -6,7 +6,10 @@ import type { Runtime } from "../runners/runtime.js";
 export interface TopicHealth {
   topic: string;
   pending: number;
+  /** Running under a live lease. */
   running: number;
+  /** Claimed, but the lease ran out (the runner died, stalled or was interrupted): pending again at the next lease recovery. */
+  expired: number;
   /** Dead-lettered (attempts used up). */
   failed: number;
   oldest_pending_age_ms: number | null;
@@ -24,7 +27,7 @@ export async function queueHealth(
 ): Promise<TopicHealth[]> {
   const names = context.topics.names();
   const [left, processed] = await Promise.all([
-    backlog(context.database.db, names),
+    backlog(context.database.db, names, now),
     processedSince(context.database.db, now - 60_000),
   ]);
   return names.map((topic) => {
@@ -33,7 +36,8 @@ export async function queueHealth(
     return {
       topic,
       pending: b.pending,
-      running: b.running,
+      running: b.running - b.expired,
+      expired: b.expired,
       failed: b.failed,
       oldest_pending_age_ms:
         b.oldestPendingCreatedAt === null ? null : Math.max(0, now - b.oldestPendingCreatedAt),

@@ -2,7 +2,10 @@ import type { Executor } from "../db/database.js";
 
 export interface TopicBacklog {
   pending: number;
+  /** Every message in state `running`, those with an expired lease included. */
   running: number;
+  /** Running messages whose lease has run out (their runner died or stalled): the next lease recovery makes them pending. */
+  expired: number;
   failed: number;
   /** Earliest run_at among pending messages (due now or backing off). */
   nextRunAt: number | null;
@@ -14,6 +17,7 @@ export interface TopicBacklog {
 const emptyBacklog = (): TopicBacklog => ({
   pending: 0,
   running: 0,
+  expired: 0,
   failed: 0,
   nextRunAt: null,
   nextLeaseExpiry: null,
@@ -26,7 +30,11 @@ const emptyBacklog = (): TopicBacklog => ({
  * most of the table, is never read (one query over the three states read all
  * of it: 170 ms at a million messages, on every scrape of /metrics).
  */
-export async function backlog(ex: Executor, topics: string[]): Promise<Map<string, TopicBacklog>> {
+export async function backlog(
+  ex: Executor,
+  topics: string[],
+  now = Date.now(),
+): Promise<Map<string, TopicBacklog>> {
   const [pending, running, failed] = await Promise.all([
     ex
       .selectFrom("messages")
@@ -45,6 +53,7 @@ export async function backlog(ex: Executor, topics: string[]): Promise<Map<strin
         "topic",
         eb.fn.countAll<number>().as("n"),
         eb.fn.min("lease_expires_at").as("min_lease"),
+        eb.fn.sum<number>(eb.case().when("lease_expires_at", "<", now).then(1).else(0).end()).as("expired"),
       ])
       .where("state", "=", "running")
       .groupBy("topic")
@@ -71,6 +80,7 @@ export async function backlog(ex: Executor, topics: string[]): Promise<Map<strin
   for (const row of running) {
     const e = entry(row.topic);
     e.running = Number(row.n);
+    e.expired = Number(row.expired ?? 0);
     e.nextLeaseExpiry = row.min_lease;
   }
   for (const row of failed) entry(row.topic).failed = Number(row.n);

@@ -18,6 +18,7 @@ type Job = Omit<
 > & {
   id: number;
   total: number;
+  enqueued: number;
   cursor_walk: Walk;
 };
 
@@ -32,6 +33,33 @@ export function kindsOf(type: JobType): Kind[] {
   if (type === "conversations") return ["conversation"];
   if (type === "notes") return ["note"];
   return ["conversation", "note"];
+}
+
+/**
+ * How many items a job's range holds, counted when the job is created so that
+ * its first answer has a total and its first progress an ETA. One count per
+ * kind over the (updated_at, id) index, which holds everything the count
+ * reads (an index-only scan); a dry run counts no further than its sample.
+ */
+export async function countRange(
+  ex: Executor,
+  range: { type: JobType; from: number; until: number },
+  limit: number | null,
+): Promise<number> {
+  let total = 0;
+  for (const kind of kindsOf(range.type)) {
+    const table = sql.table(TABLES[kind].table);
+    const inRange = sql`updated_at >= ${range.from} and updated_at <= ${range.until}`;
+    const query =
+      limit === null
+        ? sql<{ n: number }>`select count(*) as n from ${table} where ${inRange}`
+        : sql<{
+            n: number;
+          }>`select count(*) as n from (select 1 from ${table} where ${inRange} limit ${limit - total}) s`;
+    total += Number((await query.execute(ex)).rows[0]?.n ?? 0);
+    if (limit !== null && total >= limit) return limit;
+  }
+  return total;
 }
 
 /** A JSON string literal of a text column, as JSON.stringify writes it (ids hold no control characters). */
@@ -113,7 +141,7 @@ async function fanOutStep(
   const starting = job.cursor_kind !== kind || job.cursor_id === null;
   const walk = starting ? await chooseWalk(trx, job, kind) : job.cursor_walk;
   const room =
-    job.sample_limit === null ? FANOUT_CHUNK : Math.min(FANOUT_CHUNK, job.sample_limit - job.total);
+    job.sample_limit === null ? FANOUT_CHUNK : Math.min(FANOUT_CHUNK, job.sample_limit - job.enqueued);
   const topic = publisher.topics.get(job.dry_run === 1 ? PREVIEW_TOPIC : ANALYSIS_TOPIC);
   const data = database.dialect === "postgres" ? sql`'{}'::jsonb` : sql`'{}'`;
 
@@ -150,17 +178,21 @@ async function fanOutStep(
   const kindDone = rows.length < room;
   const nextKind = kindDone ? kinds[kinds.indexOf(kind) + 1] : kind;
   const finished = room <= 0 || nextKind === undefined;
+  // The total was counted when the job was created. Items that entered the
+  // range since raise it as they are found (never below what is enqueued);
+  // when fan-out ends it is what was enqueued, exactly.
+  const enqueued = Number(job.enqueued) + rows.length;
   await trx
     .updateTable("reanalysis_jobs")
-    .set((eb) => ({
-      total: eb("total", "+", rows.length),
-      enqueued: eb("enqueued", "+", rows.length),
+    .set({
+      total: finished ? enqueued : Math.max(Number(job.total), enqueued),
+      enqueued,
       cursor_kind: finished ? job.cursor_kind : nextKind,
       cursor_at: kindDone ? null : (last?.at ?? job.cursor_at),
       cursor_id: kindDone ? null : (last?.id ?? job.cursor_id),
       cursor_walk: walk,
       ...(finished ? { status: "running" as const, fanned_out_at: now } : {}),
-    }))
+    })
     .where("id", "=", job.id)
     .execute();
   if (finished) await finishIdleJobs(trx, [job.id], now);

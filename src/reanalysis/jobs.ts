@@ -5,7 +5,7 @@ import { AppError } from "../errors.js";
 import { enqueue, PRIORITY, type Publisher } from "../pubsub/publish.js";
 import { canonicalKey } from "../pubsub/topic.js";
 import { toIso } from "../time.js";
-import { FANOUT_TOPIC } from "./fanout.js";
+import { countRange, FANOUT_CHUNK, FANOUT_TOPIC } from "./fanout.js";
 
 /** Dry runs analyze at most this many items of a range: the oldest first. */
 export const PREVIEW_SAMPLE_LIMIT = 10_000;
@@ -24,7 +24,11 @@ export interface Job {
   from: string;
   until: string;
   dry_run: boolean;
-  /** Items in range; exact once fan-out has finished (status past `fanning_out`). */
+  /**
+   * Items in range (a dry run: in its sample), counted when the job is
+   * created; items that enter or leave the range during fan-out correct it,
+   * and it is exact once fan-out has finished (status past `fanning_out`).
+   */
   total: number;
   /** Analysis messages the job waits on or waited on (one per item; shared with other work where a key was pending). */
   enqueued: number;
@@ -36,7 +40,7 @@ export interface Job {
   items_changed: number;
   /** Per label, how many items gained and lost it (dry run: would). */
   changes: { label: string; added: number; removed: number }[];
-  /** Items finished per second since the job started, and the time left at that rate. */
+  /** Items finished per second since the job started, and the time left at that rate (from the first item finished). */
   rate_per_second: number | null;
   eta_seconds: number | null;
   sample_limit: number | null;
@@ -57,6 +61,9 @@ export async function createJob(
   request: JobRequest,
   now = Date.now(),
 ): Promise<Job> {
+  const sampleLimit = request.dryRun ? PREVIEW_SAMPLE_LIMIT : null;
+  // Counted before the transaction: on SQLite it holds the write lock, which a count need not.
+  const total = await countRange(database.db, request, sampleLimit);
   const id = await transaction(database, async (trx) => {
     const { id } = await trx
       .insertInto("reanalysis_jobs")
@@ -66,7 +73,8 @@ export async function createJob(
         from_ms: request.from,
         until_ms: request.until,
         dry_run: request.dryRun ? 1 : 0,
-        sample_limit: request.dryRun ? PREVIEW_SAMPLE_LIMIT : null,
+        sample_limit: sampleLimit,
+        total,
         cursor_kind: null,
         cursor_at: null,
         cursor_id: null,
@@ -108,13 +116,13 @@ function toJob(row: JobRow, changes: Job["changes"], now: number): Job {
     items_changed: row.items_changed,
     changes,
     rate_per_second: rate === null ? null : Math.round(rate * 10) / 10,
-    // While fanning out the total is still growing: no honest ETA yet.
+    // The total is known from the start (counted at creation), so the first item finished gives an ETA.
     eta_seconds:
-      rate === null || row.status !== "running"
-        ? row.status === "done"
-          ? 0
-          : null
-        : Math.ceil(Math.max(0, left) / rate),
+      row.status === "done"
+        ? 0
+        : rate === null || row.status === "cancelled"
+          ? null
+          : Math.ceil(Math.max(0, left) / rate),
     sample_limit: row.sample_limit,
     created_at: toIso(row.created_at),
     fanned_out_at: row.fanned_out_at === null ? null : toIso(row.fanned_out_at),
@@ -183,6 +191,30 @@ export async function activeJobs(ex: Executor, limit = 100): Promise<Job[]> {
   );
   const now = Date.now();
   return rows.map((r) => toJob(r, changes.get(r.id) ?? [], now));
+}
+
+/**
+ * Messages that the fan-out of active jobs has yet to publish: each job's
+ * items not enqueued yet, and its fan-out steps beyond the one pending (one
+ * per chunk, and one that ends each kind of item still to walk). With the
+ * queue's own count, a `drain` knows the whole of its work from its first
+ * tick instead of learning it chunk by chunk. Exact but for a step when a
+ * job of both types splits across chunk boundaries, or when items change
+ * meanwhile.
+ */
+export async function messagesToCome(ex: Executor): Promise<number> {
+  const rows = await ex
+    .selectFrom("reanalysis_jobs")
+    .select(["type", "total", "enqueued", "cursor_kind"])
+    .where("status", "=", "fanning_out")
+    .execute();
+  let count = 0;
+  for (const r of rows) {
+    const left = Math.max(0, Number(r.total) - Number(r.enqueued));
+    const kindsAfter = r.type === "both" && r.cursor_kind !== "note" ? 1 : 0;
+    count += left + Math.floor(left / FANOUT_CHUNK) + kindsAfter;
+  }
+  return count;
 }
 
 export interface JobItem {

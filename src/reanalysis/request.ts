@@ -4,7 +4,14 @@ import type { JobRequest } from "./jobs.js";
 
 export const DEFAULT_RANGE_MS = 30 * 86_400_000;
 const KNOWN = ["from", "until", "type", "dry_run"] as const;
-const TYPES = { conversations: "conversations", notes: "notes" } as const;
+/** The runbook's plural spelling, `both` (the default, as a job reports it), and the singular as an alias. */
+const TYPES = {
+  conversations: "conversations",
+  notes: "notes",
+  both: "both",
+  conversation: "conversations",
+  note: "notes",
+} as const;
 
 function invalid(parameter: string, message: string): AppError {
   return new AppError("validation_failed", `${parameter}: ${message}`, { parameter });
@@ -18,7 +25,7 @@ function single(query: Record<string, unknown>, name: string): string | undefine
 
 /**
  * The runbook's query: `from` (default 30 days ago), `until` (default now),
- * `type` (conversations or notes; both by default), plus `dry_run`. Each
+ * `type` (conversations, notes or both, the default; the singular is an alias), plus `dry_run`. Each
  * problem is a 400 that names the parameter: a typo such as `form=` must not
  * silently reanalyze the default range.
  */
@@ -45,9 +52,9 @@ export function parseJobRequest(query: Record<string, unknown>, now = Date.now()
     );
   let type: JobRequest["type"] = "both";
   if (typeText !== undefined && typeText !== "") {
-    const known = TYPES[typeText as keyof typeof TYPES];
+    const known = Object.hasOwn(TYPES, typeText) ? TYPES[typeText as keyof typeof TYPES] : undefined;
     if (!known)
-      throw invalid("type", `'${typeText}' is not a type; use conversations or notes (omit it for both)`);
+      throw invalid("type", `'${typeText}' is not a type; use conversations, notes or both (the default)`);
     type = known;
   }
   if (dryRunText !== undefined && !["true", "false", "1", "0", ""].includes(dryRunText)) {

@@ -70,13 +70,15 @@ export interface LeaseHolder {
  * each half retried, down to single messages: one poisoned message fails
  * alone, the rest of its batch goes through. Messages the handler hands back
  * (see `HandlerContext.handBack`) are pending again at once, in a transaction
- * of their own, and are no part of the ack nor of a retry.
+ * of their own, and are no part of the ack nor of a retry. If `signal` aborts,
+ * the whole batch is handed back so.
  */
 export async function processBatch(
   context: RunnerContext,
   topic: TopicDefinition,
   messages: ClaimedMessage[],
   lease?: LeaseHolder,
+  signal?: AbortSignal,
 ): Promise<BatchReport> {
   const handedBack = new Set<number>();
   const { database, logger, topics, wakeups } = context;
@@ -100,7 +102,30 @@ export async function processBatch(
       lease?.drop(fresh.map((m) => m.id));
     },
   };
-  const report = await processPart(handlerContext, topic, messages, handedBack);
+  // Interrupted (Ctrl-C on a CLI that ticks): what the batch still holds goes back now, pending at
+  // once with its attempt not counted, rather than sit under a lease nobody keeps. A handler still
+  // working on it finishes for nothing: its ack finds the messages no longer held.
+  if (signal?.aborted) {
+    await handlerContext.handBack(messages);
+    return { ...emptyReport(), handedBack: handedBack.size };
+  }
+  let abandoned: Promise<unknown> | undefined;
+  const abandon = () => {
+    // Caught here and thrown below: rejected while the handler is still busy, it would go unhandled.
+    abandoned = handlerContext.handBack(messages).then(
+      () => undefined,
+      (err: unknown) => ({ err }),
+    );
+  };
+  signal?.addEventListener("abort", abandon, { once: true });
+  let report: BatchReport;
+  try {
+    report = await processPart(handlerContext, topic, messages, handedBack);
+  } finally {
+    signal?.removeEventListener("abort", abandon);
+  }
+  const failed = (await abandoned) as { err: unknown } | undefined;
+  if (failed) throw failed.err;
   report.handedBack = handedBack.size;
   return report;
 }

@@ -70,11 +70,12 @@ export async function runBatch(
   runtime: Runtime,
   topic: TopicDefinition,
   batch: ClaimedMessage[],
+  signal?: AbortSignal,
 ): Promise<BatchReport> {
   const started = performance.now();
   const keeper = new LeaseKeeper(runtime, topic.name, batch);
   try {
-    const report = await processBatch(runtime, topic, batch, keeper);
+    const report = await processBatch(runtime, topic, batch, keeper, signal);
     runtime.observe?.(topic.name, report, (performance.now() - started) / 1000);
     return report;
   } finally {

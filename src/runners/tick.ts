@@ -11,6 +11,8 @@ export const TICK_CAPS = { maxMessages: 10_000, maxMs: 25_000 } as const;
 export interface TickOptions {
   maxMessages?: number;
   maxMs?: number;
+  /** Aborted (Ctrl-C on a CLI that ticks): claim nothing more, and hand back what is claimed (see processBatch). */
+  signal?: AbortSignal;
 }
 
 export interface TopicTick {
@@ -58,10 +60,11 @@ export async function tick(runtime: Runtime, options: TickOptions = {}): Promise
   // Round-robin over every topic while any of them had work: a handler may create work for
   // another topic (a fan-out step enqueues analyses), which this same tick should then reach.
   let busy = true;
-  while (busy && processed < maxMessages && Date.now() < deadline) {
+  const { signal } = options;
+  while (busy && processed < maxMessages && Date.now() < deadline && !signal?.aborted) {
     busy = false;
     for (const topic of runtime.topics.all()) {
-      if (processed >= maxMessages || Date.now() >= deadline) break;
+      if (processed >= maxMessages || Date.now() >= deadline || signal?.aborted) break;
       const batch = await claim(
         database,
         topic.name,
@@ -70,7 +73,7 @@ export async function tick(runtime: Runtime, options: TickOptions = {}): Promise
       );
       if (batch.length === 0) continue;
       busy = true;
-      const report = await runBatch(runtime, topic, batch);
+      const report = await runBatch(runtime, topic, batch, signal);
       // Messages handed back unprocessed are no part of this tick's work (another claim takes them).
       const worked = batch.length - report.handedBack;
       processed += worked;

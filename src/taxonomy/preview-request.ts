@@ -3,13 +3,13 @@ import { parseJobRequest } from "../reanalysis/request.js";
 import { timestampInput } from "../validation.js";
 import type { PreviewRange } from "./preview-items.js";
 
-/** `type` as the items routes spell it (singular) or as reanalysis does (plural); `both` is the default. */
+/** `type` as every route spells it (plural, the singular accepted too); `both` is the default. */
 const TYPES = {
-  conversation: "conversations",
   conversations: "conversations",
-  note: "notes",
   notes: "notes",
   both: undefined,
+  conversation: "conversations",
+  note: "notes",
 } as const;
 type TypeName = keyof typeof TYPES;
 
@@ -30,7 +30,7 @@ export const previewBody = z.strictObject({
   type: z
     .enum(Object.keys(TYPES) as [TypeName, ...TypeName[]])
     .optional()
-    .describe("conversation, note or both (default; plural spellings accepted)"),
+    .describe("conversations, notes or both (default); the singular conversation, note is accepted too"),
 });
 export type PreviewBody = z.infer<typeof previewBody>;
 

@@ -14,6 +14,10 @@ import {
 
 const ITEMS = 6_000;
 const LEASE_MS = 1_500;
+/** A worker's housekeeping (lease recovery first) runs every quarter lease (src/runners/worker.ts). */
+const HOUSEKEEPING_MS = LEASE_MS / 4;
+/** Room for a loaded 2-core machine on top of what the code promises. */
+const RECLAIM_MARGIN_MS = 3_000;
 
 describe.each(BACKENDS)("SIGKILL a relabel worker mid-batch on %s", (backend) => {
   let t: FreshDatabase;
@@ -26,39 +30,74 @@ describe.each(BACKENDS)("SIGKILL a relabel worker mid-batch on %s", (backend) =>
     await t.cleanup();
   });
 
-  const startWorker = () => {
-    const w = spawnNode([CLI, "worker"], { DATABASE_URL: t.url, RELABEL_LEASE_MS: String(LEASE_MS) });
+  const startWorker = (logLevel = "warn") => {
+    const w = spawnNode([CLI, "worker"], {
+      DATABASE_URL: t.url,
+      RELABEL_LEASE_MS: String(LEASE_MS),
+      LOG_LEVEL: logLevel,
+    });
     workers.push(w);
     return w;
   };
 
-  it("loses no message, labels each item exactly once, and recovers within the lease plus 2 s", async () => {
+  it("loses no message, labels each item exactly once, and takes the batch back once its lease ends", async () => {
     await seedItems(t.database, t.url, ITEMS);
     const jobId = await startReanalysis(t.url);
     // The victim works alone until it holds a batch, so what is running at the kill is its own.
     const victim = startWorker();
     await waitForWorkInFlight(t.database);
     victim.child.kill("SIGKILL");
-    const killedAt = Date.now();
     await victim.exited;
     const inFlight = await t.database.db
       .selectFrom("messages")
-      .select("id")
+      .select(["id", "lease_token", "lease_expires_at"])
       .where("state", "=", "running")
       .execute();
     expect(inFlight.length).toBeGreaterThan(0);
     const ids = inFlight.map((m) => m.id);
-    startWorker();
+    const victimTokens = [...new Set(inFlight.map((m) => m.lease_token as string))];
+    // The victim's last lease (stamped, or extended, before the kill) ends then.
+    const leaseEnds = Math.max(...inFlight.map((m) => Number(m.lease_expires_at)));
 
-    // Everything that was claimed at the kill, the victim's batch included, is done in time.
+    // The replacement logs "worker started" once its runners and housekeeping have begun.
+    const replacement = startWorker("info");
+    await waitFor("the replacement worker to start", async () =>
+      replacement.output().includes("worker started") ? true : undefined,
+    );
+    const startedAt = Date.now();
+    // The victim's leases are taken back by housekeeping: at the replacement's start if they
+    // have ended by then, else at its next pass (every quarter lease) after they end.
+    await waitFor(
+      "the victim's leases to be taken back",
+      async () => {
+        const held = await t.database.db
+          .selectFrom("messages")
+          .select("id")
+          .where("state", "=", "running")
+          .where("lease_token", "in", victimTokens)
+          .executeTakeFirst();
+        return held === undefined ? true : undefined;
+      },
+      LEASE_MS + 60_000,
+      10,
+    );
+    const reclaimedAt = Date.now();
+    // Never before the lease ended (that would let two runners work on one message) …
+    expect(reclaimedAt).toBeGreaterThanOrEqual(leaseEnds);
+    // … and within a housekeeping interval of when it could be taken (the lease's end or the
+    // replacement's start, whichever is later), plus a margin for a loaded machine: a pass
+    // skipped while the previous one prunes, a slow query, this poll. How long the batch then
+    // takes to run is speed, not lease recovery: bench/ measures that.
+    const takenBackMs = reclaimedAt - Math.max(leaseEnds, startedAt);
+    expect(takenBackMs).toBeLessThan(HOUSEKEEPING_MS + RECLAIM_MARGIN_MS);
+
+    // Everything that was claimed at the kill, the victim's batch included, is then done.
     await waitFor(
       "the claimed messages to be done",
       async () => ((await countDone(t.database, ids)) === ids.length ? true : undefined),
-      LEASE_MS + 10_000,
+      90_000,
       10,
     );
-    const recoveredMs = Date.now() - killedAt;
-    expect(recoveredMs).toBeLessThan(LEASE_MS + 2_000);
 
     const job = await waitFor(
       "the job to finish",
@@ -93,6 +132,8 @@ describe.each(BACKENDS)("SIGKILL a relabel worker mid-batch on %s", (backend) =>
     const counts = await messageCounts(t.database);
     expect(counts.running ?? 0).toBe(0);
     expect(counts.failed ?? 0).toBe(0);
-    console.info(`[${backend}] SIGKILL recovery: claimed messages done ${recoveredMs} ms after the kill`);
+    console.info(
+      `[${backend}] SIGKILL recovery: the victim's leases taken back ${takenBackMs} ms after they could be`,
+    );
   });
 });

@@ -48,7 +48,10 @@ describe("process lifecycle", () => {
       expect(await server.exited).toBe(0);
       expect(await worker.exited).toBe(0);
       const stopMs = Date.now() - signalled;
-      expect(stopMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
+      // In time: past SHUTDOWN_TIMEOUT_MS a process says so and exits 1. Seen from here, its exit
+      // also takes the signal's and the exit's way through a loaded machine: margin for that.
+      for (const p of [server, worker]) expect(p.output()).not.toContain("stop timed out");
+      expect(stopMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 5_000);
       expect(server.output()).toContain("stopping: finishing claimed work");
       // Every claim was settled before exit: nothing waits for a lease to expire.
       const after = await messageCounts(t.database);

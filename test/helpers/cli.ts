@@ -56,7 +56,7 @@ export function startServe(
   let stderr = "";
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), 60_000);
     child.on("exit", (code) => reject(new Error(`serve exited with ${code}:\n${stderr}`)));
     child.stderr.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();

@@ -553,13 +553,16 @@ export const CASES: HostileCase[] = [
 
   // ------------------------------------------------------------ huge bodies, arrays, strings
   {
-    name: "a conversation over 1 MiB",
+    // Items have their own limit, the same as an import's (src/items/size.ts): 4 MiB as compact JSON.
+    name: "a conversation over the 4 MiB item limit",
     category: "huge",
     method: "PUT",
     path: C,
-    body: json({ subject: "x".repeat(MiB) }),
+    body: json({
+      messages: Array.from({ length: 45 }, () => ({ role: "customer", text: "x".repeat(100_000) })),
+    }),
     headers: APP_JSON,
-    expect: { status: 413, code: "body_too_large" },
+    expect: { status: 413, code: "item_too_large" },
   },
   {
     name: "a taxonomy of 2 MiB",
@@ -607,25 +610,25 @@ export const CASES: HostileCase[] = [
     expect: { status: 413, code: "body_too_large" },
   },
   {
-    name: "a 2 MiB note sent chunked, without a Content-Length",
+    name: "a 13 MiB note sent chunked, without a Content-Length",
     category: "huge",
     method: "POST",
     path: `${N}/versions`,
-    body: huge(2 * MiB),
+    body: huge(13 * MiB),
     headers: APP_JSON,
     transport: "http",
     chunked: true,
-    expect: { status: 413, code: "body_too_large" },
+    expect: { status: 413, code: "item_too_large" },
   },
   {
-    name: "a Content-Length of 5 MB (refused before reading)",
+    name: "a Content-Length of 13 MB on an item (refused before reading)",
     category: "huge",
     method: "POST",
     path: `${N}/versions`,
     body: '{"text":"x"}',
-    headers: { ...APP_JSON, "content-length": "5000000" },
+    headers: { ...APP_JSON, "content-length": "13000000" },
     transport: "http",
-    expect: { status: 413, code: "body_too_large" },
+    expect: { status: 413, code: "item_too_large" },
   },
   {
     name: "a 2 MiB sign-in",
@@ -1453,7 +1456,7 @@ export const CASES: HostileCase[] = [
       ["POST", `${REANALYSIS}?dry_run=TRUE`],
       ["POST", `${REANALYSIS}?form=2026-01-01`],
       ["POST", `${REANALYSIS}?from=2026-01-01&from=2026-02-01`],
-      ["POST", `${REANALYSIS}?type=conversation`],
+      ["POST", `${REANALYSIS}?type=conversation,note`],
       ["POST", `${REANALYSIS}?dry_run=true&dry_run=false`],
       ["POST", `${TICK}?max_messages=1&max_messages=2`],
       ["POST", `${TICK}?max_messages=1e3`],
@@ -1468,7 +1471,7 @@ export const CASES: HostileCase[] = [
       ["GET", `${N}/labels/history?since=2026-01-01`],
       ["GET", `/api/labels/${LABEL}/items?type=both`],
       ["GET", `/api/labels/${LABEL}/items?type=conversation&type=note`],
-      ["GET", "/api/labels/stats?label=billing"],
+      ["GET", "/api/labels/stats?name=billing"],
       ["GET", "/api/taxonomy?version=1"],
       ["GET", "/api/taxonomy/versions?limit=1"],
       ["GET", "/api/internal/pubsub/topics?topic=x"],
@@ -1495,6 +1498,35 @@ export const CASES: HostileCase[] = [
       expect: { status: BAD, code: "validation_failed" },
     }),
   ),
+  // A name nothing has is an error, not an empty answer that looks like one.
+  {
+    name: "items of a label nothing has",
+    category: "query-params",
+    method: "GET",
+    path: "/api/labels/no%2Fsuch-label/items",
+    expect: { status: 404, code: "label_not_found" },
+  },
+  {
+    name: "stats of a label nothing has",
+    category: "query-params",
+    method: "GET",
+    path: "/api/labels/stats?label=no%2Fsuch-label",
+    expect: { status: 404, code: "label_not_found" },
+  },
+  {
+    name: "items of a label named __proto__",
+    category: "prototype-pollution",
+    method: "GET",
+    path: "/api/labels/__proto__/items",
+    expect: { status: 404, code: "label_not_found" },
+  },
+  {
+    name: "?type=constructor on a reanalysis",
+    category: "prototype-pollution",
+    method: "POST",
+    path: `${REANALYSIS}?type=constructor`,
+    expect: { status: BAD, code: "validation_failed" },
+  },
   // A parameter a route does not take must not be ignored while the request goes ahead.
   {
     name: "DELETE a conversation ?dry_run=true (would delete it)",

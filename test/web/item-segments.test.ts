@@ -49,7 +49,9 @@ describe("segments of a text marked by evidence spans", () => {
     }));
     const started = performance.now();
     const result = segments(text, spans);
-    expect(performance.now() - started).toBeLessThan(200);
+    // The pieces are the property (as many as the spans need); the time is only a guard against
+    // a hang, generous for a loaded machine (it takes about a millisecond).
+    expect(performance.now() - started).toBeLessThan(5_000);
     expect(result).toHaveLength(100);
     expect(result.map((s) => s.text).join("")).toBe(text);
   });

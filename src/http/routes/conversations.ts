@@ -14,8 +14,11 @@ import {
 import { listQuerySchema, toListRange } from "../../items/range.js";
 import { idSchema, noQuery } from "../../validation.js";
 import type { AppContext } from "../context.js";
+import { itemBody } from "../item-body.js";
 
 const params = z.strictObject({ fs_id: idSchema });
+/** A named component of the OpenAPI document (`#/components/schemas/Conversation`). */
+const conversation = conversationOutput.meta({ id: "Conversation" });
 const tags = ["conversations"];
 
 export function conversationRoutes(app: FastifyInstance, context: AppContext): void {
@@ -25,13 +28,14 @@ export function conversationRoutes(app: FastifyInstance, context: AppContext): v
   r.put(
     "/api/conversations/:fs_id",
     {
+      ...itemBody,
       schema: {
         tags,
         summary: "Create or replace a conversation",
         params,
         querystring: noQuery,
         body: conversationInput,
-        response: { 200: conversationOutput, 201: conversationOutput },
+        response: { 200: conversation, 201: conversation },
       },
     },
     async (request, reply) => {
@@ -52,7 +56,7 @@ export function conversationRoutes(app: FastifyInstance, context: AppContext): v
         summary: "A conversation with its labels",
         params,
         querystring: noQuery,
-        response: { 200: conversationOutput },
+        response: { 200: conversation },
       },
     },
     async (request) => getConversation(database.db, request.params.fs_id),
@@ -66,7 +70,7 @@ export function conversationRoutes(app: FastifyInstance, context: AppContext): v
         summary: "Conversations by last activity (updated_at), oldest first, keyset-paginated",
         querystring: listQuerySchema,
         response: {
-          200: z.object({ items: z.array(conversationOutput), next_cursor: z.string().nullable() }),
+          200: z.object({ items: z.array(conversation), next_cursor: z.string().nullable() }),
         },
       },
     },
@@ -81,11 +85,12 @@ export function conversationRoutes(app: FastifyInstance, context: AppContext): v
         summary: "Erase a conversation and everything derived from it",
         params,
         querystring: noQuery,
+        response: { 204: z.null().describe("Erased; no body") },
       },
     },
     async (request, reply) => {
       await transaction(database, (trx) => deleteConversation(trx, request.params.fs_id));
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { sql } from "kysely";
+import { z } from "zod";
 import { isMigrated } from "../../db/migrate.js";
 import { AppError } from "../../errors.js";
 import type { AppContext } from "../context.js";
@@ -7,13 +9,29 @@ import { sendError } from "../errors.js";
 
 /** Open probes for orchestrators: liveness says the process is up, readiness that it can serve. */
 export function healthRoutes(app: FastifyInstance, { database }: AppContext): void {
-  app.get("/healthz", { schema: { tags: ["health"], summary: "The process is up" } }, async () => ({
-    status: "ok",
-  }));
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    "/healthz",
+    {
+      schema: {
+        tags: ["health"],
+        summary: "The process is up",
+        response: { 200: z.object({ status: z.literal("ok") }) },
+      },
+    },
+    async () => ({ status: "ok" as const }),
+  );
 
-  app.get(
+  r.get(
     "/readyz",
-    { schema: { tags: ["health"], summary: "The database is reachable and fully migrated" } },
+    {
+      schema: {
+        tags: ["health"],
+        summary: "The database is reachable and fully migrated",
+        description: "503 `database_unavailable` while it is not (the message says which).",
+        response: { 200: z.object({ status: z.literal("ok"), database: z.enum(["sqlite", "postgres"]) }) },
+      },
+    },
     async (request, reply) => {
       try {
         await sql`select 1`.execute(database.db);
@@ -27,7 +45,7 @@ export function healthRoutes(app: FastifyInstance, { database }: AppContext): vo
         );
         return sendError(notMigrated, request, reply);
       }
-      return { status: "ok", database: database.dialect };
+      return { status: "ok" as const, database: database.dialect };
     },
   );
 }

@@ -55,7 +55,7 @@ export function itemRoutes(app: FastifyInstance, context: AppContext): void {
               "ndjson: one JSON object per line {type, id, updated_at, subject and messages | version and text, labels}; csv: type,id,updated_at,labels (names joined by |),text",
             ),
         }),
-        produces: [CONTENT_TYPES.ndjson, CONTENT_TYPES.csv],
+        produces: ["application/x-ndjson", "text/csv"],
         response: {
           200: z.string().describe("the items, one per line (NDJSON) or row (CSV, RFC 4180, with a header)"),
         },

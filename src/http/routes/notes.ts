@@ -16,10 +16,14 @@ import {
 import { listQuerySchema, toListRange } from "../../items/range.js";
 import { idSchema, intParam, noQuery } from "../../validation.js";
 import type { AppContext } from "../context.js";
+import { itemBody } from "../item-body.js";
 
 const params = z.strictObject({ note_id: idSchema });
 const versionParams = params.extend({ version: intParam(1, 2_147_483_647) });
 const tags = ["notes"];
+/** Named components of the OpenAPI document (`#/components/schemas/Note`, `NoteVersion`). */
+const note = noteOutput.meta({ id: "Note" });
+const noteVersion = noteVersionOutput.meta({ id: "NoteVersion" });
 
 export function noteRoutes(app: FastifyInstance, context: AppContext): void {
   const { database } = context;
@@ -28,13 +32,14 @@ export function noteRoutes(app: FastifyInstance, context: AppContext): void {
   r.post(
     "/api/notes/:note_id/versions",
     {
+      ...itemBody,
       schema: {
         tags,
         summary: "Append a new immutable version to a note (creates the note at version 1)",
         params,
         querystring: noQuery,
         body: noteVersionInput,
-        response: { 201: noteVersionOutput },
+        response: { 201: noteVersion },
       },
     },
     async (request, reply) => {
@@ -55,7 +60,7 @@ export function noteRoutes(app: FastifyInstance, context: AppContext): void {
         summary: "A note's latest version, with its labels",
         params,
         querystring: noQuery,
-        response: { 200: noteOutput },
+        response: { 200: note },
       },
     },
     async (request) => getNote(database.db, request.params.note_id),
@@ -69,7 +74,7 @@ export function noteRoutes(app: FastifyInstance, context: AppContext): void {
         summary: "One version of a note",
         params: versionParams,
         querystring: noQuery,
-        response: { 200: noteVersionOutput },
+        response: { 200: noteVersion },
       },
     },
     async (request) => getNoteVersion(database.db, request.params.note_id, request.params.version),
@@ -82,7 +87,7 @@ export function noteRoutes(app: FastifyInstance, context: AppContext): void {
         tags,
         summary: "Notes by last activity (their latest version's created_at), oldest first, keyset-paginated",
         querystring: listQuerySchema,
-        response: { 200: z.object({ items: z.array(noteOutput), next_cursor: z.string().nullable() }) },
+        response: { 200: z.object({ items: z.array(note), next_cursor: z.string().nullable() }) },
       },
     },
     async (request) => listNotes(database.db, toListRange(request.query)),
@@ -96,11 +101,12 @@ export function noteRoutes(app: FastifyInstance, context: AppContext): void {
         summary: "Erase a note, all its versions and everything derived from them",
         params,
         querystring: noQuery,
+        response: { 204: z.null().describe("Erased; no body") },
       },
     },
     async (request, reply) => {
       await transaction(database, (trx) => deleteNote(trx, request.params.note_id));
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError } from "../../errors.js";
+import { itemTypeOf, itemTypeQuery } from "../../items/range.js";
 import { labelDistribution, totals } from "../../overview/counts.js";
 import { queueHealth } from "../../overview/queues.js";
 import { labelTrend, MAX_BUCKETS, MAX_TREND_LABELS } from "../../overview/trend.js";
@@ -35,6 +36,7 @@ const summaryOutput = z.object({
         items: z.number().describe("conversations and notes carrying it"),
         conversations: bySource,
         notes: bySource,
+        retired: z.boolean().describe("items carry it, but the current taxonomy no longer has it"),
       }),
     )
     .describe("every label some item carries, most items first"),
@@ -61,7 +63,7 @@ const trendQuery = z.strictObject({
     .enum(["hour", "day", "week"])
     .default("day")
     .describe("UTC hours, days, or ISO weeks (from Monday 00:00 UTC)"),
-  type: z.enum(["conversations", "notes"]).optional().describe("one kind of item; both if omitted"),
+  type: itemTypeQuery,
 });
 
 const trendOutput = z.object({
@@ -162,7 +164,7 @@ export function overviewRoutes(app: FastifyInstance, context: AppContext): void 
         from,
         until,
         bucket: q.bucket,
-        type: q.type === undefined ? undefined : q.type === "conversations" ? "conversation" : "note",
+        type: itemTypeOf(q.type),
       });
     },
   );

@@ -9,14 +9,22 @@ import { idCursor, intParam, jsonObjectSchema, noQuery } from "../../validation.
 import type { AppContext } from "../context.js";
 
 /** One topic's backlog and throughput (src/overview/queues.ts). */
-export const topicOutput = z.object({
-  topic: z.string(),
-  pending: z.number(),
-  running: z.number(),
-  failed: z.number().describe("dead letters"),
-  oldest_pending_age_ms: z.number().nullable(),
-  processed_last_minute: z.number(),
-});
+export const topicOutput = z
+  .object({
+    topic: z.string(),
+    pending: z.number(),
+    running: z.number().describe("claimed by a runner whose lease is still live"),
+    expired: z
+      .number()
+      .describe(
+        "claimed, but the lease ran out (runner died or stopped): pending again at the next lease recovery",
+      ),
+    failed: z.number().describe("dead letters"),
+    oldest_pending_age_ms: z.number().nullable(),
+    processed_last_minute: z.number(),
+  })
+  // A named component of the OpenAPI document (`#/components/schemas/Topic`).
+  .meta({ id: "Topic" });
 
 const tags = ["pubsub"];
 
@@ -47,6 +55,8 @@ export function publishRoute(app: FastifyInstance, context: AppContext): void {
         description:
           "Accepts JSON sent as application/json or, as browsers' fetch does with a string body, text/plain.",
         querystring: noQuery,
+        // The runbook's requests send their JSON as text/plain (fetch with a string body).
+        consumes: ["application/json", "text/plain"],
         body: publishBody,
         response: { 202: publishedOutput },
       },
@@ -85,6 +95,23 @@ export function pubsubRoutes(app: FastifyInstance, context: AppContext): void {
         tags,
         summary: "Dead-lettered messages (attempts used up), oldest first",
         querystring: deadLetterQuery,
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                id: z.number(),
+                topic: z.string(),
+                key: z.record(z.string(), z.unknown()),
+                data: z.record(z.string(), z.unknown()),
+                attempts: z.number(),
+                last_error: z.string().nullable(),
+                created_at: z.string(),
+                failed_at: z.string().nullable(),
+              }),
+            ),
+            next_cursor: z.string().nullable(),
+          }),
+        },
       },
     },
     async (request) => {

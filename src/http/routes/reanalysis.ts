@@ -9,28 +9,31 @@ import type { AppContext } from "../context.js";
 const tags = ["reanalysis"];
 const idParams = z.strictObject({ id: intParam(1, Number.MAX_SAFE_INTEGER) });
 
-export const jobOutput = z.object({
-  id: z.number(),
-  status: z.enum(["fanning_out", "running", "done", "cancelled"]),
-  type: z.enum(["conversations", "notes", "both"]),
-  from: z.string(),
-  until: z.string(),
-  dry_run: z.boolean(),
-  total: z.number(),
-  enqueued: z.number(),
-  done: z.number(),
-  failed: z.number(),
-  skipped: z.number(),
-  items_changed: z.number(),
-  changes: z.array(z.object({ label: z.string(), added: z.number(), removed: z.number() })),
-  rate_per_second: z.number().nullable(),
-  eta_seconds: z.number().nullable(),
-  sample_limit: z.number().nullable(),
-  created_at: z.string(),
-  fanned_out_at: z.string().nullable(),
-  finished_at: z.string().nullable(),
-  url: z.string(),
-});
+export const jobOutput = z
+  .object({
+    id: z.number(),
+    status: z.enum(["fanning_out", "running", "done", "cancelled"]),
+    type: z.enum(["conversations", "notes", "both"]),
+    from: z.string(),
+    until: z.string(),
+    dry_run: z.boolean(),
+    total: z.number(),
+    enqueued: z.number(),
+    done: z.number(),
+    failed: z.number(),
+    skipped: z.number(),
+    items_changed: z.number(),
+    changes: z.array(z.object({ label: z.string(), added: z.number(), removed: z.number() })),
+    rate_per_second: z.number().nullable(),
+    eta_seconds: z.number().nullable(),
+    sample_limit: z.number().nullable(),
+    created_at: z.string(),
+    fanned_out_at: z.string().nullable(),
+    finished_at: z.string().nullable(),
+    url: z.string(),
+  })
+  // A named component of the OpenAPI document (`#/components/schemas/Job`).
+  .meta({ id: "Job" });
 
 // Parsed by parseJobRequest, which names the parameter of every problem (repeats and typos included).
 const jobQuery = z
@@ -40,7 +43,12 @@ const jobQuery = z
       .unknown()
       .optional()
       .describe("ISO-8601 (a date alone: the end of that day) or epoch ms; default now"),
-    type: z.unknown().optional().describe("conversations or notes; both if omitted"),
+    type: z
+      .unknown()
+      .optional()
+      .describe(
+        "conversations, notes or both (the default); the singular conversation, note is accepted too",
+      ),
     dry_run: z
       .unknown()
       .optional()
@@ -60,6 +68,8 @@ export function reanalysisStartRoute(app: FastifyInstance, context: AppContext):
           "Conversations by updated_at, notes by their latest version's created_at, bounds inclusive. Returns the job; " +
           "runners (or ticks) fan it out and process it. Poll its url, or tick until `remaining` is 0.",
         querystring: jobQuery,
+        // The runbook's requests send their JSON as text/plain (fetch with a string body).
+        consumes: ["application/json", "text/plain"],
         body: noBody("give from, until, type and dry_run in the query string"),
         response: { 202: jobOutput },
       },

@@ -12,11 +12,14 @@ import type { AppContext } from "../context.js";
 import { taxonomyPreviewRoutes } from "./taxonomy-preview.js";
 
 const tags = ["taxonomy"];
-const taxonomyOutput = z.object({
-  version: z.number().describe("0: no taxonomy yet"),
-  created_at: z.string().nullable(),
-  labels: taxonomyInput.shape.labels,
-});
+const taxonomyOutput = z
+  .object({
+    version: z.number().describe("0: no taxonomy yet"),
+    created_at: z.string().nullable(),
+    labels: taxonomyInput.shape.labels,
+  })
+  // A named component of the OpenAPI document (`#/components/schemas/Taxonomy`).
+  .meta({ id: "Taxonomy" });
 
 const versionParam = intParam(0, Number.MAX_SAFE_INTEGER);
 const fieldValue = z.union([z.string(), z.number(), z.array(z.string()), z.null()]);

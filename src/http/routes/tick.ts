@@ -38,6 +38,8 @@ export function tickRoute(app: FastifyInstance, context: AppContext): void {
           "`remaining` counts every message not yet final (due, backing off, running). When it is 0 there is nothing left; " +
           "when only backoffs remain, `next_due_in_ms` says how long to wait.",
         querystring: tickQuery,
+        // The runbook's requests send their JSON as text/plain (fetch with a string body).
+        consumes: ["application/json", "text/plain"],
         body: noBody("give max_messages and max_ms in the query string"),
         response: {
           200: topicTick.omit({ remaining: true }).extend({

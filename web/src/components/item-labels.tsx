@@ -96,7 +96,15 @@ export function ItemLabels(props: {
                 </th>
                 <td>{l.source}</td>
                 <td class="num">{l.confidence.toFixed(2)}</td>
-                <td>{l.taxonomy_version === null ? "—" : `v${l.taxonomy_version}`}</td>
+                <td>
+                  {l.taxonomy_version === null ? "—" : `v${l.taxonomy_version}`}
+                  {l.retired ? (
+                    <span class="muted" title="The current taxonomy no longer has this label">
+                      {" "}
+                      (retired)
+                    </span>
+                  ) : null}
+                </td>
                 <td>{l.model_version === null ? "—" : `v${l.model_version}`}</td>
                 <td>
                   {l.evidence.length === 0 ? (

@@ -21,6 +21,8 @@ export interface ItemLabel {
   taxonomy_version: number | null;
   model_version: number | null;
   analyzed_at: string;
+  /** The current taxonomy no longer has this label: nothing adds it again; a person can remove it. */
+  retired: boolean;
 }
 
 export interface Conversation {

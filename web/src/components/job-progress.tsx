@@ -21,7 +21,7 @@ export function JobProgress({ job }: { job: Job }) {
           {job.type}, last activity <Time iso={job.from} /> – <Time iso={job.until} />
         </span>
       </p>
-      {/* Until fan-out has counted the items there is no total: an indeterminate bar, not 0 of 0. */}
+      {/* A job counts its range when created; an empty range is not 0 of 0 but an indeterminate bar until done. */}
       {job.total > 0 || job.status === "done" ? (
         <progress value={finished} max={Math.max(job.total, 1)} aria-label={label} />
       ) : (
@@ -29,7 +29,7 @@ export function JobProgress({ job }: { job: Job }) {
       )}
       <p class="muted" aria-live="polite" data-progress>
         {count(finished)} of {count(job.total)} items finished
-        {job.status === "fanning_out" ? " (still counting the range)" : ""}
+        {job.status === "fanning_out" ? " (still queueing the range)" : ""}
       </p>
       <dl class="cards">
         <Card name="Done" value={count(job.done)} />
