@@ -6,6 +6,8 @@ export interface TopicCounts {
   topic: string;
   pending: number;
   running: number;
+  /** Claimed, but the lease ran out (the runner died): pending again at the next housekeeping. */
+  expired?: number;
   failed: number;
   oldest_pending_age_ms: number | null;
   processed_last_minute: number;
@@ -33,6 +35,13 @@ export function TopicsTable(props: {
           <th scope="col" class="num">
             Running
           </th>
+          <th
+            scope="col"
+            class="num"
+            title="Claimed, but the lease ran out: pending again at the next housekeeping"
+          >
+            Lease expired
+          </th>
           <th scope="col" class="num">
             {props.deadHeading}
           </th>
@@ -55,6 +64,9 @@ export function TopicsTable(props: {
             </td>
             <td class="num" data-count="running">
               {count(t.running)}
+            </td>
+            <td class="num" data-count="expired">
+              {count(t.expired ?? 0)}
             </td>
             <td class="num" data-count="failed">
               {t.failed > 0 ? props.dead(t) : count(t.failed)}
