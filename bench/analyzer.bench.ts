@@ -168,3 +168,27 @@ console.log(
 );
 console.log(line(header));
 for (const row of rows) console.log(line(row));
+
+// What the tests only bound loosely (src/analysis/regex.test.ts, rules.test.ts, taxonomy.property.test.ts:
+// that time stays linear, counted in searches): how long the catastrophic-backtracking patterns take
+// on 50,000 characters of 'a' and a mismatch at the end, as a note and as a conversation.
+const CATASTROPHIC = ["(a+)+$", "(x+x+)+y", "(a|aa)+c", "(.*a){12}", "^(\\w+\\s?)+$"];
+const adversarial = `${"a".repeat(50_000)}b`;
+const catastrophic = compileTaxonomy(
+  { labels: CATASTROPHIC.map((source, i) => ({ name: `c${i}`, rules: { regex: [source] } })) },
+  1,
+);
+const adversarialItems: AnalyzableItem[] = [
+  { kind: "note", text: adversarial },
+  { kind: "conversation", subject: "", messages: [{ role: "customer", text: adversarial }] },
+];
+let bestMs = Number.POSITIVE_INFINITY;
+for (let round = 0; round < ROUNDS; round++) {
+  const started = performance.now();
+  for (const item of adversarialItems) analyze(item, catastrophic);
+  bestMs = Math.min(bestMs, performance.now() - started);
+}
+console.log(
+  `\ncatastrophic patterns (${CATASTROPHIC.join("  ")}) on 50,000 characters, as a note and a conversation: ` +
+    `${bestMs.toFixed(0)} ms, best of ${ROUNDS}`,
+);

@@ -17,7 +17,11 @@ export const jobOutput = z
     from: z.string(),
     until: z.string(),
     dry_run: z.boolean(),
-    total: z.number(),
+    total: z
+      .number()
+      .describe(
+        "Items in range (a dry run: in its sample), counted when the job is created; exact once fanned out",
+      ),
     enqueued: z.number(),
     done: z.number(),
     failed: z.number(),
@@ -25,7 +29,10 @@ export const jobOutput = z
     items_changed: z.number(),
     changes: z.array(z.object({ label: z.string(), added: z.number(), removed: z.number() })),
     rate_per_second: z.number().nullable(),
-    eta_seconds: z.number().nullable(),
+    eta_seconds: z
+      .number()
+      .nullable()
+      .describe("Seconds left at the rate so far: from the first item finished; 0 when done"),
     sample_limit: z.number().nullable(),
     created_at: z.string(),
     fanned_out_at: z.string().nullable(),
