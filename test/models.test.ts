@@ -58,14 +58,17 @@ describe.each(BACKENDS)("learned labels on %s", (backend) => {
     expect(Array.isArray(report.confusions)).toBe(true);
 
     const listed = await cli(["model", "list", "--json"]);
-    expect(JSON.parse(listed.stdout)).toEqual([
-      expect.objectContaining({
-        version: 1,
-        active: true,
-        examples: 240,
-        sources: expect.objectContaining({ file: 240, file_name: "banking77-train.csv" }),
-      }),
-    ]);
+    // The shape of GET /api/internal/models.
+    expect(JSON.parse(listed.stdout)).toEqual({
+      models: [
+        expect.objectContaining({
+          version: 1,
+          active: true,
+          examples: 240,
+          sources: expect.objectContaining({ file: 240, file_name: "banking77-train.csv" }),
+        }),
+      ],
+    });
   });
 
   it("labels new items with the active model, recording its version and the words that drove it", async () => {
